@@ -1,0 +1,41 @@
+# railway: PGXS build of the PostgreSQL module (C++17), its install script and its SQL tests.
+#   make && make install          build and install into the PostgreSQL found by pg_config
+#   make installcheck             pg_regress (sql/, expected/) and isolation specs (test/isolation)
+# The whole test suite, with a throwaway cluster, is test/run_all.sh (see README.md).
+
+EXTENSION = railway
+EXTVERSION = 1.0
+MODULE_big = railway
+
+CORE_SOURCES = $(sort $(wildcard src/core/*.cpp))
+PG_SOURCES = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SOURCES:.cpp=.o) $(PG_SOURCES:.cpp=.o)
+
+# The install script is assembled from src/sql/*.sql in name order (one file per subject).
+DATA_built = railway--$(EXTVERSION).sql
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=btree_gist --load-extension=railway
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output_iso \
+                 --load-extension=btree_gist --load-extension=railway
+
+PG_CPPFLAGS = -Isrc -DRAILWAY_VERSION='"$(EXTVERSION)"'
+PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers
+SHLIB_LINK = -lstdc++
+
+EXTRA_CLEAN = test/isolation/output_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PostgreSQL built --with-llvm also compiles every source to LLVM bitcode for JIT inlining;
+# that compile does not see PG_CXXFLAGS, so it needs the C++ standard too.
+COMPILE.cxx.bc = $(CLANG) -xc++ -Wno-ignored-attributes $(BITCODE_CXXFLAGS) -std=c++17 $(CPPFLAGS) -flto=thin -emit-llvm -c
+
+railway--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
+
+# Objects depend on every header, so a header change rebuilds (the tree is small).
+$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)

@@ -1,0 +1,57 @@
+#include "boundary.hpp"
+
+#include <cstring>
+
+namespace railway::pg {
+namespace {
+
+// Appends `text` to the NUL-terminated contents of `buffer`, truncating to fit.
+template <size_t N>
+void append_text(char (&buffer)[N], const char* text) noexcept {
+    if (text == nullptr) return;
+    const size_t used = std::strlen(buffer);
+    size_t length = std::strlen(text);
+    if (length > N - 1 - used) length = N - 1 - used;
+    std::memcpy(buffer + used, text, length);
+    buffer[used + length] = '\0';
+}
+
+int sqlstate_code(const char* sqlstate) noexcept {
+    if (sqlstate == nullptr || std::strlen(sqlstate) != 5) return ERRCODE_INTERNAL_ERROR;
+    return MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4]);
+}
+
+}  // namespace
+
+void capture_current_exception(CaughtError& out) noexcept {
+    try {
+        throw;
+    } catch (const PgError& e) {
+        out.pg_error = e.data();
+    } catch (const railway::Error& e) {
+        out.sqlerrcode = sqlstate_code(e.sqlstate());
+        append_text(out.message, e.what());
+        append_text(out.detail, e.detail().c_str());
+        append_text(out.hint, e.hint().c_str());
+    } catch (const std::bad_alloc&) {
+        out.sqlerrcode = ERRCODE_OUT_OF_MEMORY;
+        append_text(out.message, "out of memory in railway");
+    } catch (const std::exception& e) {
+        out.sqlerrcode = ERRCODE_INTERNAL_ERROR;
+        append_text(out.message, "internal error in railway: ");
+        append_text(out.message, e.what());
+    } catch (...) {
+        out.sqlerrcode = ERRCODE_INTERNAL_ERROR;
+        append_text(out.message, "internal error in railway: unknown C++ exception");
+    }
+}
+
+void raise_captured(const CaughtError& caught) {
+    if (caught.pg_error != nullptr) ReThrowError(caught.pg_error);
+    ereport(ERROR, (errcode(caught.sqlerrcode), errmsg_internal("%s", caught.message),
+                    caught.detail[0] ? errdetail_internal("%s", caught.detail) : 0,
+                    caught.hint[0] ? errhint("%s", caught.hint) : 0));
+    pg_unreachable();
+}
+
+}  // namespace railway::pg

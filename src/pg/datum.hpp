@@ -1,0 +1,34 @@
+// Small conversions between PostgreSQL datums and C++ values, each safe to call from a body
+// run by guard(): PostgreSQL calls that may fail go through pg_guarded().
+#pragma once
+
+#include "core/running_days.hpp"
+
+#include <string_view>
+
+#include "boundary.hpp"
+
+extern "C" {
+#include "utils/array.h"
+}
+
+namespace railway::pg {
+
+// A view of a text argument's bytes. The datum must already be detoasted
+// (PG_GETARG_TEXT_PP does that) and outlive the view.
+inline std::string_view text_view(const text* value) {
+    return {VARDATA_ANY(value), static_cast<size_t>(VARSIZE_ANY_EXHDR(value))};
+}
+
+// A new text datum holding `value`, in the current memory context.
+Datum text_datum(std::string_view value);
+
+// The mask of a running_days boolean[]: exactly one dimension, lower bound 1, seven non-null
+// elements (Monday first). Throws railway::Error naming what is wrong. Does not require a
+// running day: callers that need one call require_running_day().
+DayMask day_mask_from_array(const ArrayType* running_days);
+
+// boolean[7] with running_days[1] = Monday.
+Datum array_from_day_mask(DayMask days);
+
+}  // namespace railway::pg
