@@ -22,7 +22,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output_iso
 
 PG_CPPFLAGS = -Isrc -DRAILWAY_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers
-SHLIB_LINK = -lstdc++
+SHLIB_LINK = -lstdc++ -lcrypto
 
 EXTRA_CLEAN = test/isolation/output_iso
 

@@ -6,7 +6,6 @@
 # Every function is idempotent, so each script can run a second time on the same machine.
 
 RAILWAY_ROOT=${RAILWAY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-RAILWAY_PG_BIN=${RAILWAY_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 railway_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -30,7 +29,10 @@ railway_install_prerequisites() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-railway_pg_config() { echo "${PG_CONFIG:-$(command -v pg_config || echo "$RAILWAY_PG_BIN/pg_config")}"; }
+# The PostgreSQL to build for and run: PG_CONFIG when set (e.g. a private copy of the
+# installation), else Debian's PostgreSQL 15. Its bindir supplies initdb, pg_ctl and postgres.
+railway_pg_config() { echo "${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"; }
+railway_pg_bin() { "$(railway_pg_config)" --bindir; }
 
 railway_build_install() {
     local pgc
@@ -66,10 +68,10 @@ railway_cluster_start() {
     [ "$(id -u)" -eq 0 ] && chown postgres: "$RAILWAY_CLUSTER_DIR"
     local port
     port=$(railway_free_port) || { echo "railway: no free port" >&2; return 1; }
-    railway_as_owner "$RAILWAY_PG_BIN/initdb" -D "$RAILWAY_CLUSTER_DIR/data" -U postgres -A trust \
+    railway_as_owner "$(railway_pg_bin)/initdb" -D "$RAILWAY_CLUSTER_DIR/data" -U postgres -A trust \
         -E UTF8 --locale=C --no-sync >"$RAILWAY_CLUSTER_DIR/initdb.log" 2>&1 \
         || { cat "$RAILWAY_CLUSTER_DIR/initdb.log" >&2; return 1; }
-    railway_as_owner "$RAILWAY_PG_BIN/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -w -t 60 \
+    railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -w -t 60 \
         -l "$RAILWAY_CLUSTER_DIR/server.log" \
         -o "-p $port -k $RAILWAY_CLUSTER_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off $*" \
         start >/dev/null || { cat "$RAILWAY_CLUSTER_DIR/server.log" >&2; return 1; }
@@ -79,7 +81,7 @@ railway_cluster_start() {
 
 railway_cluster_stop() {
     [ -n "${RAILWAY_CLUSTER_DIR:-}" ] && [ -d "$RAILWAY_CLUSTER_DIR" ] || return 0
-    railway_as_owner "$RAILWAY_PG_BIN/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$RAILWAY_CLUSTER_DIR"
     RAILWAY_CLUSTER_DIR=
 }
