@@ -21,7 +21,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output_iso
                  --load-extension=btree_gist --load-extension=railway
 
 PG_CPPFLAGS = -Isrc -DRAILWAY_VERSION='"$(EXTVERSION)"'
-PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers
+PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers -Wno-register
 SHLIB_LINK = -lstdc++ -lcrypto
 
 EXTRA_CLEAN = test/isolation/output_iso
@@ -31,8 +31,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # PostgreSQL built --with-llvm also compiles every source to LLVM bitcode for JIT inlining;
-# that compile does not see PG_CXXFLAGS, so it needs the C++ standard too.
-COMPILE.cxx.bc = $(CLANG) -xc++ -Wno-ignored-attributes $(BITCODE_CXXFLAGS) -std=c++17 $(CPPFLAGS) -flto=thin -emit-llvm -c
+# that compile does not see PG_CXXFLAGS, so it needs the C++ standard too. -Wno-register: some
+# PostgreSQL headers (spinlocks, atomics) still use the `register` keyword that C++17 removed.
+COMPILE.cxx.bc = $(CLANG) -xc++ -Wno-ignored-attributes $(BITCODE_CXXFLAGS) -std=c++17 -Wno-register $(CPPFLAGS) -flto=thin -emit-llvm -c
 
 railway--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@

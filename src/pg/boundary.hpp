@@ -101,15 +101,25 @@ auto pg_guarded(Call&& call) -> decltype(call()) {
         throw PgError(data);
     }
     PG_exception_stack = &local_exception_stack;
-    if constexpr (std::is_void_v<Result>) {
-        call();
+    // PostgreSQL's handler is restored on every way out: the sigsetjmp branch above for a
+    // PostgreSQL error, the catch below for a C++ exception thrown by the call (such as
+    // std::bad_alloc from a container it fills). No object with a destructor lives in this
+    // frame, so the longjmp skips nothing.
+    try {
+        if constexpr (std::is_void_v<Result>) {
+            call();
+            PG_exception_stack = saved_exception_stack;
+            error_context_stack = saved_context_stack;
+        } else {
+            Result result = call();
+            PG_exception_stack = saved_exception_stack;
+            error_context_stack = saved_context_stack;
+            return result;
+        }
+    } catch (...) {
         PG_exception_stack = saved_exception_stack;
         error_context_stack = saved_context_stack;
-    } else {
-        Result result = call();
-        PG_exception_stack = saved_exception_stack;
-        error_context_stack = saved_context_stack;
-        return result;
+        throw;
     }
 }
 

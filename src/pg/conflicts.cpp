@@ -1,0 +1,231 @@
+// railway.find_conflicts and railway.validate_schedule: the conflict engine over the stored
+// timetable, read through SPI.
+#include "core/conflict_sweep.hpp"
+#include "core/error.hpp"
+#include "core/schedule_rules.hpp"
+#include "core/service_pattern.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "datum.hpp"
+#include "service_pattern.hpp"
+#include "spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+namespace railway::pg {
+namespace {
+
+// The active (not cancelled) schedules and the columns of their service pattern.
+constexpr const char* kActiveSchedules =
+    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
+    "effective_start_date, effective_end_date FROM railway.schedules "
+    "WHERE NOT is_cancelled AND status <> 'cancelled'";
+
+// Rows fetched per cursor batch: large enough to amortise the fetch, small enough to bound memory.
+constexpr long kBatchRows = 10000;
+
+// The pattern of the current SPI row whose columns 3..7 are the five pattern columns. An invalid
+// stored row (possible only if the table's checks were bypassed) is reported with its id.
+ServicePattern pattern_of_row(uint64 row, int64_t schedule_id) {
+    bool nulls[5];
+    Datum values[5];
+    for (int i = 0; i < 5; ++i) values[i] = spi_value(row, 3 + i, &nulls[i]);
+    try {
+        return pattern_from_columns(nulls[0], values[0], nulls[1], values[1], nulls[2], values[2],
+                                    nulls[3], values[3], nulls[4], values[4]);
+    } catch (const Error& e) {
+        throw Error(e.sqlstate(), "schedule " + std::to_string(schedule_id) + ": " + e.what(),
+                    e.detail(), e.hint());
+    }
+}
+
+int32 int_value(uint64 row, int column) {
+    bool is_null;
+    return DatumGetInt32(spi_value(row, column, &is_null));
+}
+
+// Train numbers of the given train ids.
+std::unordered_map<int64_t, std::string> train_numbers(const std::vector<int64_t>& train_ids) {
+    std::unordered_map<int64_t, std::string> numbers;
+    if (train_ids.empty()) return numbers;
+    std::vector<Datum> ids;
+    ids.reserve(train_ids.size());
+    for (int64_t id : train_ids) ids.push_back(Int32GetDatum(static_cast<int32>(id)));
+    Datum array = pg_guarded([&] {
+        return PointerGetDatum(construct_array(ids.data(), static_cast<int>(ids.size()), INT4OID,
+                                               sizeof(int32), true, TYPALIGN_INT));
+    });
+    Oid types[1] = {INT4ARRAYOID};
+    const uint64 rows =
+        spi_query("SELECT id, train_number::text FROM railway.trains WHERE id = ANY ($1)", 1, types,
+                  &array, nullptr);
+    for (uint64 row = 0; row < rows; ++row) {
+        bool is_null;
+        const text* number = DatumGetTextPP(spi_value(row, 2, &is_null));
+        numbers.emplace(int_value(row, 1), std::string(text_view(number)));
+    }
+    return numbers;
+}
+
+struct ConflictRow {
+    int32 schedule_id;
+    int32 other_schedule_id;
+    int32 train_id;
+    Window first;
+};
+
+}  // namespace
+}  // namespace railway::pg
+
+using namespace railway;
+using namespace railway::pg;
+
+extern "C" {
+
+// railway.find_conflicts(train_id int DEFAULT NULL): every conflicting pair of active schedules
+// of one train (or of every train) once, with the earliest overlapping window.
+PG_FUNCTION_INFO_V1(railway_find_conflicts);
+Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
+    const bool all_trains = PG_ARGISNULL(0);
+    Datum train_id = all_trains ? Datum(0) : PG_GETARG_DATUM(0);
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+
+    return guard([&] {
+        std::vector<SweepItem> items;
+        spi_connect();
+        // Detoasted running_days arrays are freed batch by batch.
+        MemoryContext batch_context = pg_guarded([] {
+            return AllocSetContextCreate(CurrentMemoryContext, "railway find_conflicts batch",
+                                         ALLOCSET_DEFAULT_SIZES);
+        });
+        Oid types[1] = {INT4OID};
+        const std::string sql = all_trains ? std::string(kActiveSchedules)
+                                           : std::string(kActiveSchedules) + " AND train_id = $1";
+        Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
+        for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
+            MemoryContext caller = MemoryContextSwitchTo(batch_context);
+            for (uint64 row = 0; row < rows; ++row) {
+                const int32 id = int_value(row, 1);
+                items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
+            }
+            MemoryContextSwitchTo(caller);
+            pg_guarded([&] { MemoryContextReset(batch_context); });
+        }
+        spi_cursor_close(portal);
+
+        const std::vector<ConflictPair> pairs = find_all_conflicts(items);
+        std::vector<int64_t> trains;
+        for (const ConflictPair& pair : pairs) trains.push_back(items[pair.a].group);
+        trains.erase(std::unique(trains.begin(), trains.end()), trains.end());  // pairs are sorted by train
+        const auto numbers = train_numbers(trains);
+
+        for (const ConflictPair& pair : pairs) {
+            const SweepItem& a = items[pair.a];
+            const SweepItem& b = items[pair.b];
+            const std::string& number = numbers.at(a.group);
+            Datum values[5] = {Int32GetDatum(static_cast<int32>(a.id)), Int32GetDatum(static_cast<int32>(b.id)),
+                               Int32GetDatum(static_cast<int32>(a.group)), 0, 0};
+            bool nulls[5] = {false, false, false, false, false};
+            values[3] = text_datum(number);  // freed by spi_finish: the tuplestore keeps copies
+            values[4] = tsrange_datum(pair.first);
+            pg_guarded([&] { tuplestore_putvalues(result->setResult, result->setDesc, values, nulls); });
+        }
+        spi_finish();
+        return Datum(0);
+    });
+}
+
+// railway.validate_schedule(id int): the first rule the stored schedule breaks, as its message,
+// or NULL when it breaks none (including the conflict rule against the train's other schedules).
+PG_FUNCTION_INFO_V1(railway_validate_schedule);
+Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
+    Datum schedule_id = PG_GETARG_DATUM(0);
+    bool valid = false;
+    const Datum message = guard([&] {
+        spi_connect();
+        Oid types[1] = {INT4OID};
+        const uint64 found = spi_query(
+            "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
+            "effective_start_date, effective_end_date, status::text, is_cancelled, "
+            "departure_location_id, arrival_location_id, actual_departure, actual_arrival "
+            "FROM railway.schedules WHERE id = $1",
+            1, types, &schedule_id, nullptr);
+        if (found == 0) {
+            throw Error("P0002", "schedule " + std::to_string(DatumGetInt32(schedule_id)) + " does not exist", {},
+                        "railway.validate_schedule checks a stored row; use "
+                        "railway.check_schedule_conflicts for a row not yet inserted.");
+        }
+        bool is_null[12];
+        Datum v[12];
+        for (int i = 0; i < 12; ++i) v[i] = spi_value(0, i + 1, &is_null[i]);
+        const int32 train_id = DatumGetInt32(v[0]);
+        auto optional_timestamp = [&](int i) {
+            return is_null[i] ? std::optional<int64_t>() : std::optional<int64_t>(DatumGetTimestamp(v[i]));
+        };
+
+        std::string first_error;
+        try {
+            // A row that broke one rule says so; its pattern decides the conflict rule.
+            const ServicePattern pattern =
+                pattern_from_columns(is_null[1], v[1], is_null[2], v[2], is_null[3], v[3], is_null[4], v[4],
+                                     is_null[5], v[5]);
+            ScheduleRow row{};
+            row.scheduled_departure = DatumGetTimestamp(v[1]);
+            row.scheduled_arrival = DatumGetTimestamp(v[2]);
+            row.running_days = pattern.days;
+            row.effective_start_date = DatumGetTimestamp(v[4]);
+            row.effective_end_date = optional_timestamp(5);
+            const std::string status(text_view(DatumGetTextPP(v[6])));
+            row.status = status;
+            row.is_cancelled = DatumGetBool(v[7]);
+            row.departure_location_id = DatumGetInt32(v[8]);
+            row.arrival_location_id = DatumGetInt32(v[9]);
+            row.actual_departure = optional_timestamp(10);
+            row.actual_arrival = optional_timestamp(11);
+            check_schedule_rules(row);
+
+            if (is_active(row)) {
+                Oid other_types[2] = {INT4OID, INT4OID};
+                Datum other_args[2] = {Int32GetDatum(train_id), schedule_id};
+                const uint64 others = spi_query(
+                    (std::string(kActiveSchedules) + " AND train_id = $1 AND id <> $2 ORDER BY id").c_str(), 2,
+                    other_types, other_args, nullptr);
+                std::vector<ServicePattern> patterns;
+                std::vector<int32> ids;
+                for (uint64 r = 0; r < others; ++r) {
+                    ids.push_back(int_value(r, 1));
+                    patterns.push_back(pattern_of_row(r, ids.back()));
+                }
+                const auto conflicts = conflicts_with(pattern, patterns);
+                if (!conflicts.empty()) {
+                    // The conflict that starts first (ties: the lowest schedule id).
+                    const auto earliest = std::min_element(
+                        conflicts.begin(), conflicts.end(),
+                        [](const auto& x, const auto& y) { return x.second.start_us < y.second.start_us; });
+                    const int64_t train = train_id;
+                    throw conflict_error(ids[earliest->first], train_numbers({train}).at(train), earliest->second);
+                }
+            }
+        } catch (const Error& e) {
+            first_error = e.what();
+        }
+        spi_finish();
+        valid = first_error.empty();
+        return valid ? Datum(0) : text_datum(first_error);
+    });
+    if (valid) PG_RETURN_NULL();
+    return message;
+}
+
+}  // extern "C"
