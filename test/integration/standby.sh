@@ -25,8 +25,13 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION railway CASCADE' \
 
 railway_as_owner "$bin/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -D "$standby/data" -R -X stream
 port=$(railway_free_port)
+# A hot standby needs these at least as high as on the primary (which may have them from its
+# command line rather than from the postgresql.conf that pg_basebackup copied).
+settings=$(psql -X -At -d "$db" -c "SELECT string_agg(format('-c %s=%s', name, setting), ' ')
+    FROM pg_settings WHERE name IN ('max_connections', 'max_prepared_transactions',
+        'max_worker_processes', 'max_wal_senders', 'max_locks_per_transaction')")
 railway_as_owner "$bin/pg_ctl" -D "$standby/data" -w -t 60 -l "$standby/server.log" \
-    -o "-p $port -k $standby -c listen_addresses='' -c hot_standby=on" start >/dev/null \
+    -o "-p $port -k $standby -c listen_addresses='' -c hot_standby=on $settings" start >/dev/null \
     || { cat "$standby/server.log"; exit 1; }
 
 on_standby() { psql -X -At -v ON_ERROR_STOP=1 -h "$standby" -p "$port" -d "$db" "$@"; }
