@@ -13,6 +13,9 @@ OBJS = $(CORE_SOURCES:.cpp=.o) $(PG_SOURCES:.cpp=.o)
 
 # The install script is assembled from src/sql/*.sql in name order (one file per subject).
 DATA_built = railway--$(EXTVERSION).sql
+# Released versions: frozen railway--X.sql and upgrade scripts railway--X--Y.sql, committed in
+# the repository root (README "Releasing a version"); test/integration/upgrade.sh checks them.
+DATA = $(filter-out $(DATA_built),$(wildcard railway--*.sql))
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=btree_gist --load-extension=railway

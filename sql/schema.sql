@@ -3,14 +3,19 @@
 
 SELECT c.relname AS table_name, c.reloptions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'railway' AND c.relkind = 'r' ORDER BY 1;
+WHERE n.nspname = 'railway' AND c.relkind = 'r'
+  AND c.relname IN ('users', 'trains', 'locations', 'schedules')  -- the guide's tables
+ORDER BY 1;
 
 SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity
 FROM information_schema.columns WHERE table_schema = 'railway'
+  AND table_name IN ('users', 'trains', 'locations', 'schedules')
 ORDER BY table_name, ordinal_position;
 
 SELECT conrelid::regclass AS table_name, conname, pg_get_constraintdef(oid) AS definition
 FROM pg_constraint WHERE connamespace = 'railway'::regnamespace
+  AND conrelid IN ('railway.users'::regclass, 'railway.trains'::regclass,
+                   'railway.locations'::regclass, 'railway.schedules'::regclass)
 ORDER BY 1, 2;
 
 SELECT indexrelid::regclass AS index_name, pg_get_indexdef(indexrelid) AS definition
@@ -25,7 +30,7 @@ INSERT INTO railway.locations (name, code) VALUES
 INSERT INTO railway.trains (train_number, description, type) VALUES
     ('12711', 'Pinakini Express', 'express');
 INSERT INTO railway.trains (train_number) VALUES ('07501');
-INSERT INTO railway.users (username, password) VALUES ('planner', 'scrypt$placeholder');
+INSERT INTO railway.users (username, password) VALUES ('planner', '$scrypt$ln=14,r=8,p=1$ASNFZ4mrze8BI0VniavN7w$nO/zFLdEm8yYTnrvFm6KKlZhZaarWjSOjYvsYflUllY');
 SELECT train_number, description, type FROM railway.trains ORDER BY id;
 SELECT username, role, created_at IS NOT NULL AS has_created_at FROM railway.users;
 
@@ -56,7 +61,7 @@ ROLLBACK;
 INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id,
                                scheduled_departure, scheduled_arrival, status)
 VALUES (1, 4, 3, '2024-01-01 06:00', '2024-01-01 09:30', 'late');
-INSERT INTO railway.users (username, password, role) VALUES ('root', 'x', 'superuser');
+INSERT INTO railway.users (username, password, role) VALUES ('root', '$scrypt$ln=14,r=8,p=1$ASNFZ4mrze8BI0VniavN7w$nO/zFLdEm8yYTnrvFm6KKlZhZaarWjSOjYvsYflUllY', 'superuser');
 INSERT INTO railway.trains (train_number, type) VALUES ('99999', 'maglev');
 INSERT INTO railway.trains (train_number) VALUES ('  ');
 INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id,
@@ -100,3 +105,4 @@ DELETE FROM railway.locations WHERE code = 'BZA';
 
 -- Clean up for the following tests.
 TRUNCATE railway.schedules, railway.trains, railway.locations, railway.users RESTART IDENTITY;
+TRUNCATE railway.audit_log RESTART IDENTITY;  -- the audit rows of this test (and of the TRUNCATE)

@@ -1,0 +1,73 @@
+-- Users and passwords: scrypt hashes (src/core/password.cpp), never plain text.
+
+CREATE FUNCTION railway.password_hash(password text) RETURNS text
+    AS 'MODULE_PATHNAME', 'railway_password_hash'
+    LANGUAGE C VOLATILE STRICT PARALLEL SAFE COST 10000;
+COMMENT ON FUNCTION railway.password_hash(text) IS
+    'A new scrypt hash of password with a random salt, as a PHC string that records the cost: $scrypt$ln=14,r=8,p=1$<salt>$<key> (base64). Refuses an empty password.';
+
+CREATE FUNCTION railway.password_verify(password text, stored text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'railway_password_verify'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000;
+COMMENT ON FUNCTION railway.password_verify(text, text) IS
+    'True when password matches the stored hash (railway''s PHC scrypt string, or Node.js crypto.scrypt''s <hex key>.<hex salt>), compared in constant time. A NULL or unrecognised stored hash is false after the same work as a real check.';
+
+CREATE FUNCTION railway.is_password_hash(stored text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'railway_is_password_hash'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.is_password_hash(text) IS
+    'True when stored is a password hash railway recognises (a PHC scrypt string or the Node.js scrypt form): the CHECK that keeps plain text out of railway.users.password.';
+
+-- Even a superuser's INSERT cannot store a plain-text password.
+ALTER TABLE railway.users
+    ADD CONSTRAINT check_password_is_hash CHECK (railway.is_password_hash(password));
+
+CREATE FUNCTION railway.create_user(username text, password text, role text DEFAULT 'viewer')
+    RETURNS integer
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    INSERT INTO railway.users (username, password, role)
+    VALUES (create_user.username, railway.password_hash(create_user.password), create_user.role)
+    RETURNING id;
+END;
+COMMENT ON FUNCTION railway.create_user(text, text, text) IS
+    'Adds an application user with an scrypt hash of password and role admin, operator or viewer (default viewer); returns the new id. Runs with the caller''s privileges: railway_admin may call it.';
+
+CREATE FUNCTION railway.set_password(username text, new_password text) RETURNS boolean
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF new_password IS NULL THEN
+        RAISE EXCEPTION 'new password must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    UPDATE railway.users u SET password = railway.password_hash(new_password)
+    WHERE u.username = set_password.username;
+    RETURN FOUND;
+END
+$function$;
+COMMENT ON FUNCTION railway.set_password(text, text) IS
+    'Replaces the user''s password with a new scrypt hash; false when there is no such user. Runs with the caller''s privileges: railway_admin may call it.';
+
+-- SECURITY DEFINER: the caller may not read password hashes, only learn whether one matches.
+CREATE FUNCTION railway.authenticate(username text, password text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    stored text;
+    user_role text;
+BEGIN
+    SELECT u.password, u.role INTO stored, user_role
+    FROM railway.users u WHERE u.username = authenticate.username;
+    -- An unknown user (stored is NULL) is checked against a dummy hash of the same cost, so
+    -- it takes as long as a wrong password.
+    IF railway.password_verify(authenticate.password, stored) THEN
+        RETURN user_role;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION railway.authenticate(text, text) IS
+    'The role (admin, operator or viewer) of the user when password is theirs, NULL otherwise (wrong password and unknown user take the same time). Accepts railway''s scrypt hashes and Node.js crypto.scrypt hashes (<hex key>.<hex salt>). SECURITY DEFINER; executable by railway_viewer and above.';

@@ -1,0 +1,265 @@
+-- Health check (README "Health and monitoring"): railway.health() -> jsonb.
+
+-- What the schema must contain. railway.health() reports every row missing from the catalog;
+-- sql/ops_health.sql fails when the catalog has an index, constraint or trigger on a railway
+-- table that is not listed here, so a new one is added here (or by its upgrade script).
+CREATE TABLE railway.schema_manifest (
+    object_type text NOT NULL,
+    table_name  text NOT NULL,
+    object_name text NOT NULL,
+    CONSTRAINT schema_manifest_pkey PRIMARY KEY (object_type, table_name, object_name),
+    CONSTRAINT check_manifest_object_type
+        CHECK (object_type IN ('table', 'view', 'index', 'constraint', 'trigger'))
+);
+COMMENT ON TABLE railway.schema_manifest IS
+    'Every table, view, index, constraint and trigger the railway extension should have (checked by railway.health()). For a table or view, table_name = object_name.';
+COMMENT ON COLUMN railway.schema_manifest.object_type IS 'table, view, index, constraint or trigger.';
+COMMENT ON COLUMN railway.schema_manifest.table_name IS 'The table (in schema railway) the object belongs to.';
+COMMENT ON COLUMN railway.schema_manifest.object_name IS 'Name of the object.';
+
+INSERT INTO railway.schema_manifest (object_type, table_name, object_name) VALUES
+    ('table', 'users', 'users'),
+    ('table', 'trains', 'trains'),
+    ('table', 'locations', 'locations'),
+    ('table', 'schedules', 'schedules'),
+    ('table', 'audit_log', 'audit_log'),
+    ('table', 'schema_manifest', 'schema_manifest'),
+    ('view', 'index_usage', 'index_usage'),
+    ('view', 'table_statistics', 'table_statistics'),
+    ('view', 'active_sessions', 'active_sessions'),
+    ('view', 'blocking_locks', 'blocking_locks'),
+    ('view', 'slow_queries', 'slow_queries'),
+    ('view', 'unused_indexes', 'unused_indexes'),
+    ('index', 'users', 'users_pkey'),
+    ('index', 'users', 'users_username_key'),
+    ('index', 'trains', 'trains_pkey'),
+    ('index', 'trains', 'trains_train_number_key'),
+    ('index', 'locations', 'locations_pkey'),
+    ('index', 'locations', 'locations_code_key'),
+    ('index', 'schedules', 'schedules_pkey'),
+    ('index', 'schedules', 'idx_schedules_train'),
+    ('index', 'schedules', 'idx_schedules_departure'),
+    ('index', 'schedules', 'idx_schedules_arrival'),
+    ('index', 'schedules', 'idx_schedules_dates'),
+    ('index', 'schedules', 'idx_schedules_effective_dates'),
+    ('index', 'schedules', 'idx_active_schedules'),
+    ('index', 'schedules', 'idx_delayed_schedules'),
+    ('index', 'audit_log', 'audit_log_pkey'),
+    ('index', 'audit_log', 'idx_audit_log_row'),
+    ('index', 'audit_log', 'idx_audit_log_changed_at'),
+    ('index', 'schema_manifest', 'schema_manifest_pkey'),
+    ('constraint', 'users', 'users_pkey'),
+    ('constraint', 'users', 'users_username_key'),
+    ('constraint', 'users', 'check_user_role'),
+    ('constraint', 'users', 'check_username_not_blank'),
+    ('constraint', 'users', 'check_password_is_hash'),
+    ('constraint', 'trains', 'trains_pkey'),
+    ('constraint', 'trains', 'trains_train_number_key'),
+    ('constraint', 'trains', 'check_train_type'),
+    ('constraint', 'trains', 'check_train_number_not_blank'),
+    ('constraint', 'locations', 'locations_pkey'),
+    ('constraint', 'locations', 'locations_code_key'),
+    ('constraint', 'locations', 'check_location_code_not_blank'),
+    ('constraint', 'schedules', 'schedules_pkey'),
+    ('constraint', 'schedules', 'schedules_train_id_fkey'),
+    ('constraint', 'schedules', 'schedules_departure_location_id_fkey'),
+    ('constraint', 'schedules', 'schedules_arrival_location_id_fkey'),
+    ('constraint', 'schedules', 'check_arrival_after_departure'),
+    ('constraint', 'schedules', 'check_effective_dates'),
+    ('constraint', 'schedules', 'check_schedule_status'),
+    ('constraint', 'schedules', 'check_running_days'),
+    ('constraint', 'schedules', 'check_different_locations'),
+    ('constraint', 'schedules', 'check_actual_arrival_after_departure'),
+    ('constraint', 'audit_log', 'audit_log_pkey'),
+    ('constraint', 'audit_log', 'check_audit_operation'),
+    ('constraint', 'schema_manifest', 'schema_manifest_pkey'),
+    ('constraint', 'schema_manifest', 'check_manifest_object_type'),
+    ('trigger', 'trains', 'trains_audit'),
+    ('trigger', 'trains', 'trains_audit_truncate'),
+    ('trigger', 'locations', 'locations_audit'),
+    ('trigger', 'locations', 'locations_audit_truncate'),
+    ('trigger', 'schedules', 'schedules_audit'),
+    ('trigger', 'schedules', 'schedules_audit_truncate'),
+    ('trigger', 'users', 'users_audit'),
+    ('trigger', 'users', 'users_audit_truncate');
+
+-- Read-only (works on a hot standby): catalog and statistics views only, no writes, no WAL functions.
+CREATE FUNCTION railway.health(
+        min_cache_hit_ratio  float8   DEFAULT 0.95,
+        max_dead_tuple_ratio float8   DEFAULT 0.20,
+        max_connection_usage float8   DEFAULT 0.80,
+        long_running_after   interval DEFAULT '5 minutes',
+        min_table_rows       bigint   DEFAULT 1000)
+    RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    recommendations text[] := '{}';
+    missing text[];
+    invalid text[];
+    integrity_ok boolean;
+    performance_ok boolean := true;
+    cache_hit float8;
+    dead jsonb;
+    dead_tables text[];
+    used integer;
+    max_conn integer := current_setting('max_connections')::integer;
+    reserved integer := current_setting('superuser_reserved_connections')::integer;
+    long_running jsonb;
+    blocked jsonb;
+    r record;
+BEGIN
+    -- Schema integrity: every manifest object exists, and what exists is valid and enabled.
+    SELECT COALESCE(array_agg(format('%s %s on railway.%s', m.object_type, m.object_name, m.table_name)
+                              ORDER BY m.object_type, m.table_name, m.object_name), '{}')
+    INTO missing
+    FROM railway.schema_manifest m
+    WHERE NOT CASE m.object_type
+        WHEN 'table' THEN EXISTS (SELECT 1 FROM pg_class c
+                                  WHERE c.relnamespace = 'railway'::regnamespace
+                                    AND c.relname = m.object_name AND c.relkind IN ('r', 'p'))
+        WHEN 'view' THEN EXISTS (SELECT 1 FROM pg_class c
+                                 WHERE c.relnamespace = 'railway'::regnamespace
+                                   AND c.relname = m.object_name AND c.relkind = 'v')
+        WHEN 'index' THEN EXISTS (SELECT 1 FROM pg_index i
+                                  JOIN pg_class ic ON ic.oid = i.indexrelid
+                                  JOIN pg_class tc ON tc.oid = i.indrelid
+                                  WHERE tc.relnamespace = 'railway'::regnamespace
+                                    AND tc.relname = m.table_name AND ic.relname = m.object_name)
+        WHEN 'constraint' THEN EXISTS (SELECT 1 FROM pg_constraint k
+                                       JOIN pg_class tc ON tc.oid = k.conrelid
+                                       WHERE tc.relnamespace = 'railway'::regnamespace
+                                         AND tc.relname = m.table_name AND k.conname = m.object_name)
+        WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger g
+                                    JOIN pg_class tc ON tc.oid = g.tgrelid
+                                    WHERE tc.relnamespace = 'railway'::regnamespace
+                                      AND tc.relname = m.table_name AND g.tgname = m.object_name)
+        ELSE false END;
+
+    SELECT COALESCE(array_agg(problem ORDER BY problem), '{}') INTO invalid
+    FROM (SELECT format('index %s is not valid (REINDEX it)', i.indexrelid::regclass) AS problem
+          FROM pg_index i JOIN pg_class tc ON tc.oid = i.indrelid
+          WHERE tc.relnamespace = 'railway'::regnamespace AND NOT (i.indisvalid AND i.indisready)
+          UNION ALL
+          SELECT format('constraint %s on %s is not validated', k.conname, k.conrelid::regclass)
+          FROM pg_constraint k
+          WHERE k.connamespace = 'railway'::regnamespace AND NOT k.convalidated
+          UNION ALL
+          SELECT format('trigger %s on %s is disabled', g.tgname, g.tgrelid::regclass)
+          FROM pg_trigger g JOIN pg_class tc ON tc.oid = g.tgrelid
+          WHERE tc.relnamespace = 'railway'::regnamespace AND g.tgenabled = 'D') AS p;
+
+    integrity_ok := cardinality(missing) = 0 AND cardinality(invalid) = 0;
+    IF cardinality(missing) > 0 THEN
+        recommendations := recommendations || format(
+            'The railway schema is incomplete (%s missing): ALTER EXTENSION railway UPDATE, or restore the objects from the install script.',
+            cardinality(missing));
+    END IF;
+    recommendations := recommendations || invalid;
+
+    -- Cache hit ratio of this database (NULL before any block was read).
+    SELECT d.blks_hit::float8 / NULLIF(d.blks_hit + d.blks_read, 0) INTO cache_hit
+    FROM pg_stat_database d WHERE d.datname = current_database();
+    IF cache_hit < min_cache_hit_ratio THEN
+        performance_ok := false;
+        recommendations := recommendations || format(
+            'Cache hit ratio %s is below %s: consider a larger shared_buffers, or look for sequential scans of large tables (railway.table_statistics).',
+            round(cache_hit::numeric, 4), min_cache_hit_ratio);
+    END IF;
+
+    -- Dead tuples per railway table.
+    SELECT COALESCE(jsonb_object_agg(format('%I.%I', s.schemaname, s.relname),
+                                     round(COALESCE(s.n_dead_tup::numeric / NULLIF(s.n_live_tup + s.n_dead_tup, 0), 0), 4)),
+                    '{}'),
+           COALESCE(array_agg(format('%I.%I', s.schemaname, s.relname) ORDER BY s.relname)
+                        FILTER (WHERE s.n_live_tup + s.n_dead_tup >= min_table_rows
+                                  AND s.n_dead_tup::float8 / NULLIF(s.n_live_tup + s.n_dead_tup, 0) > max_dead_tuple_ratio),
+                    '{}')
+    INTO dead, dead_tables
+    FROM pg_stat_all_tables s WHERE s.schemaname = 'railway';
+    FOR r IN SELECT unnest(dead_tables) AS t LOOP
+        performance_ok := false;
+        recommendations := recommendations || format(
+            'Run VACUUM ANALYZE %s: more than %s%% of its rows are dead tuples.', r.t,
+            round((max_dead_tuple_ratio * 100)::numeric, 1));
+    END LOOP;
+
+    -- Connections.
+    SELECT count(*) INTO used FROM pg_stat_activity a WHERE a.backend_type = 'client backend';
+    IF used > max_connection_usage * max_conn THEN
+        performance_ok := false;
+        recommendations := recommendations || format(
+            '%s of max_connections %s are in use (%s reserved for superusers): use a connection pooler or raise max_connections.',
+            used, max_conn, reserved);
+    END IF;
+
+    -- Long-running and blocked statements (other sessions).
+    SELECT COALESCE(jsonb_agg(jsonb_build_object('pid', a.pid, 'user', a.usename,
+                                                 'seconds', round(extract(epoch FROM now() - a.query_start)),
+                                                 'query', left(a.query, 200)) ORDER BY a.query_start), '[]')
+    INTO long_running
+    FROM pg_stat_activity a
+    WHERE a.state = 'active' AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+      AND now() - a.query_start > long_running_after;
+    SELECT COALESCE(jsonb_agg(jsonb_build_object('pid', a.pid, 'user', a.usename,
+                                                 'blockedBy', to_jsonb(pg_blocking_pids(a.pid)),
+                                                 'seconds', round(extract(epoch FROM now() - a.query_start)),
+                                                 'query', left(a.query, 200)) ORDER BY a.pid), '[]')
+    INTO blocked
+    FROM pg_stat_activity a
+    WHERE a.pid <> pg_backend_pid() AND cardinality(pg_blocking_pids(a.pid)) > 0;
+    IF jsonb_array_length(long_running) > 0 THEN
+        performance_ok := false;
+        recommendations := recommendations || format(
+            '%s statement(s) running longer than %s: see railway.slow_queries; cancel with pg_cancel_backend(pid) if they are stuck.',
+            jsonb_array_length(long_running), long_running_after);
+    END IF;
+    FOR r IN SELECT b ->> 'pid' AS pid, b -> 'blockedBy' AS blockers FROM jsonb_array_elements(blocked) b LOOP
+        performance_ok := false;
+        recommendations := recommendations || format(
+            'Session %s is blocked by session(s) %s: see railway.blocking_locks; end the blocker with pg_terminate_backend(pid) if it is idle in transaction.',
+            r.pid, r.blockers);
+    END LOOP;
+
+    -- Indexes of railway tables never scanned (not the ones that enforce a constraint); small
+    -- tables are not judged (the planner rightly prefers a sequential scan there).
+    FOR r IN SELECT format('%I.%I', u.schemaname, u.indexrelname) AS idx
+             FROM railway.unused_indexes u
+             JOIN pg_stat_all_tables t ON t.schemaname = u.schemaname AND t.relname = u.tablename
+             WHERE u.schemaname = 'railway' AND t.n_live_tup + t.n_dead_tup >= min_table_rows
+             ORDER BY u.indexrelname LOOP
+        recommendations := recommendations || format(
+            'Index %s has not been scanned since statistics were reset: drop it if the workload never needs it.', r.idx);
+    END LOOP;
+
+    RETURN jsonb_build_object(
+        'status', CASE WHEN NOT integrity_ok THEN 'unhealthy'
+                       WHEN NOT performance_ok THEN 'degraded'
+                       ELSE 'healthy' END,
+        'timestamp', now(),
+        'checks', jsonb_build_object(
+            'connectivity', jsonb_build_object(
+                'status', 'pass',
+                'database', current_database(),
+                'serverVersion', current_setting('server_version'),
+                'inRecovery', pg_is_in_recovery(),
+                'extensionVersion', (SELECT e.extversion FROM pg_extension e WHERE e.extname = 'railway')),
+            'schemaIntegrity', jsonb_build_object(
+                'status', CASE WHEN integrity_ok THEN 'pass' ELSE 'fail' END,
+                'expectedObjects', (SELECT count(*) FROM railway.schema_manifest),
+                'missing', to_jsonb(missing),
+                'invalid', to_jsonb(invalid)),
+            'performanceMetrics', jsonb_build_object(
+                'status', CASE WHEN performance_ok THEN 'pass' ELSE 'warn' END,
+                'cacheHitRatio', round(cache_hit::numeric, 4),
+                'deadTupleRatio', dead,
+                'connections', jsonb_build_object('used', used, 'max', max_conn,
+                                                  'ratio', round(used::numeric / max_conn, 4)),
+                'longRunningQueries', long_running,
+                'blockedQueries', blocked)),
+        'recommendations', to_jsonb(recommendations));
+END
+$function$;
+COMMENT ON FUNCTION railway.health(float8, float8, float8, interval, bigint) IS
+    'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';
