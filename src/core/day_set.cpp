@@ -1,0 +1,177 @@
+#include "day_set.hpp"
+
+#include "error.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace railway {
+
+namespace {
+
+// The blocks of all finite int64 timestamps, for validating deserialized block numbers.
+constexpr std::int64_t kMinBlock = floor_div(
+    floor_div(kTimestampMinusInfinity + 1, kUsecPerDay), DaySet::kDaysPerBlock);
+constexpr std::int64_t kMaxBlock =
+    floor_div(floor_div(kTimestampInfinity - 1, kUsecPerDay), DaySet::kDaysPerBlock);
+
+void put_le(std::vector<std::uint8_t>& out, std::uint64_t value, int bytes) {
+    for (int byte = 0; byte < bytes; ++byte)
+        out.push_back(static_cast<std::uint8_t>(value >> (8 * byte)));
+}
+
+[[noreturn]] void fail(const std::string& why) {
+    throw Error(sqlstate::invalid_binary_representation,
+                "invalid serialized railway.operation_days state", why);
+}
+
+// Bounds-checked little-endian reading; running out of data is 22P03.
+class Reader {
+public:
+    Reader(const std::uint8_t* data, std::size_t size) : next_(data), end_(data + size) {}
+
+    std::size_t remaining() const { return static_cast<std::size_t>(end_ - next_); }
+
+    std::uint64_t le(int bytes) {
+        if (remaining() < static_cast<std::size_t>(bytes))
+            fail("The data ends too early.");
+        std::uint64_t value = 0;
+        for (int byte = 0; byte < bytes; ++byte)
+            value |= static_cast<std::uint64_t>(next_[byte]) << (8 * byte);
+        next_ += bytes;
+        return value;
+    }
+
+private:
+    const std::uint8_t* next_;
+    const std::uint8_t* end_;
+};
+
+}  // namespace
+
+DaySet::DaySet(std::pmr::memory_resource* memory) : dense_(memory), sparse_(memory) {}
+
+DaySet::Bitmap& DaySet::bitmap_outside_window(std::int64_t block) {
+    if (dense_.empty()) {
+        dense_first_ = block;
+        dense_.resize(1);
+        return dense_[0];
+    }
+    const auto size = static_cast<std::int64_t>(dense_.size());
+    const std::int64_t needed_first = std::min(dense_first_, block);
+    const std::int64_t needed_end = std::max(dense_first_ + size, block + 1);
+    const std::int64_t needed = needed_end - needed_first;
+    if (needed > kDenseMaxBlocks)
+        return sparse_[block];  // a new node starts all zero
+    // Doubling keeps the number of regrowths logarithmic. The extra room goes where the window
+    // grew, as later dates tend to continue that way; the final size has no later growth, so
+    // its room is shared between both sides.
+    std::int64_t grown_size = 1;
+    while (grown_size < std::max(2 * size, needed))
+        grown_size <<= 1;
+    std::int64_t grown_first;
+    if (grown_size == kDenseMaxBlocks)
+        grown_first = needed_first - (grown_size - needed) / 2;
+    else if (block < dense_first_)
+        grown_first = needed_end - grown_size;
+    else
+        grown_first = needed_first;
+    std::pmr::vector<Bitmap> grown(static_cast<std::size_t>(grown_size), Bitmap{},
+                                   dense_.get_allocator());
+    std::copy(dense_.begin(), dense_.end(), grown.begin() + (dense_first_ - grown_first));
+    dense_.swap(grown);
+    dense_first_ = grown_first;
+    return dense_[static_cast<std::size_t>(block - grown_first)];
+}
+
+void DaySet::throw_infinite(std::int64_t timestamp) {
+    throw Error(sqlstate::datetime_field_overflow,
+                "operation_days cannot take the date of an infinite timestamp",
+                std::string("The timestamp is ") + (timestamp > 0 ? "infinity." : "-infinity."),
+                "Leave such rows out, for example with WHERE isfinite(...).");
+}
+
+template <typename Visit>
+void DaySet::for_each_block(Visit&& visit) const {
+    // Sparse blocks all lie outside the dense window: first those below it, then the window,
+    // then those above it.
+    auto sparse = sparse_.begin();
+    for (; sparse != sparse_.end() && sparse->first < dense_first_; ++sparse)
+        visit(sparse->first, sparse->second);
+    for (std::size_t i = 0; i < dense_.size(); ++i)
+        if (dense_[i] != Bitmap{})
+            visit(dense_first_ + static_cast<std::int64_t>(i), dense_[i]);
+    for (; sparse != sparse_.end(); ++sparse)
+        visit(sparse->first, sparse->second);
+}
+
+void DaySet::merge(const DaySet& other) {
+    other.for_each_block([this](std::int64_t block, const Bitmap& theirs) {
+        Bitmap& mine = bitmap(block);
+        for (std::size_t w = 0; w < kWordsPerBlock; ++w) {
+            days_ += __builtin_popcountll(theirs[w] & ~mine[w]);
+            mine[w] |= theirs[w];
+        }
+    });
+}
+
+std::vector<std::uint8_t> DaySet::serialize() const {
+    std::uint64_t blocks = 0;
+    for_each_block([&](std::int64_t, const Bitmap&) { ++blocks; });
+
+    std::vector<std::uint8_t> out;
+    out.reserve(5 + static_cast<std::size_t>(blocks) * (10 + sizeof(Bitmap)));
+    out.push_back(kFormatVersion);
+    put_le(out, blocks, 4);
+    for_each_block([&](std::int64_t block, const Bitmap& bits) {
+        put_le(out, static_cast<std::uint64_t>(block), 8);
+        std::uint64_t word_mask = 0;
+        for (std::size_t w = 0; w < kWordsPerBlock; ++w)
+            if (bits[w] != 0)
+                word_mask |= std::uint64_t{1} << w;
+        put_le(out, word_mask, 2);
+        for (const std::uint64_t word : bits)
+            if (word != 0)
+                put_le(out, word, 8);
+    });
+    return out;
+}
+
+DaySet DaySet::deserialize(const std::uint8_t* data, std::size_t size,
+                           std::pmr::memory_resource* memory) {
+    Reader in(data, size);
+    if (in.le(1) != kFormatVersion)
+        fail("Unknown format version.");
+    const std::uint64_t block_count = in.le(4);
+    // Every block takes at least 18 bytes, which bounds the loop by the input size.
+    if (block_count > in.remaining() / 18)
+        fail("Too many blocks for the data size.");
+
+    DaySet set(memory);
+    std::int64_t previous = kMinBlock - 1;
+    for (std::uint64_t i = 0; i < block_count; ++i) {
+        const auto block = static_cast<std::int64_t>(in.le(8));
+        if (block < kMinBlock || block > kMaxBlock)
+            fail("A block number is out of range.");
+        if (block <= previous)
+            fail("The blocks are not in ascending order.");
+        previous = block;
+        const std::uint64_t word_mask = in.le(2);
+        if (word_mask == 0)
+            fail("A block is empty.");
+        Bitmap& bits = set.bitmap(block);
+        for (std::size_t w = 0; w < kWordsPerBlock; ++w) {
+            if ((word_mask & (std::uint64_t{1} << w)) == 0)
+                continue;
+            bits[w] = in.le(8);
+            if (bits[w] == 0)
+                fail("A word marked nonzero is zero.");
+            set.days_ += __builtin_popcountll(bits[w]);
+        }
+    }
+    if (in.remaining() != 0)
+        fail("Trailing bytes.");
+    return set;
+}
+
+}  // namespace railway
