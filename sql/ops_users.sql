@@ -69,27 +69,10 @@ SELECT s AS stored, railway.is_password_hash(s) AS is_hash FROM (VALUES
     ('password'),
     ('')) AS t(s);
 
--- Wrong password and unknown user take the same time: the unknown user is checked against a
--- dummy hash of the same cost. (Best of five, within a factor of two.)
-DO $$
-DECLARE
-    wrong interval := '1 hour';
-    unknown interval := '1 hour';
-    t timestamptz;
-BEGIN
-    FOR i IN 1..5 LOOP
-        t := clock_timestamp();
-        PERFORM railway.authenticate('bob', 'not-bobs');
-        wrong := least(wrong, clock_timestamp() - t);
-        t := clock_timestamp();
-        PERFORM railway.authenticate('nobody-at-all', 'not-bobs');
-        unknown := least(unknown, clock_timestamp() - t);
-    END LOOP;
-    RAISE NOTICE 'unknown user within a factor of two of a wrong password: %',
-        unknown > wrong / 2 AND unknown < wrong * 2;
-    RAISE NOTICE 'and both do the scrypt work (over 5 ms): %',
-        wrong > '5 ms' AND unknown > '5 ms';
-END $$;
+-- Wrong password and unknown user take the same time: an unknown user is checked against a
+-- dummy hash of the default cost (the unit tests compare the costs; a clock here would flake).
+SELECT railway.authenticate('bob', 'not-bobs') IS NULL AS wrong_password,
+       railway.authenticate('nobody-at-all', 'not-bobs') IS NULL AS unknown_user;
 
 TRUNCATE railway.users RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;

@@ -211,4 +211,6 @@ bool verify_unknown_user(std::string_view password) {
     return false;
 }
 
+ScryptParams unknown_user_params() { return dummy().params; }
+
 }  // namespace railway::password

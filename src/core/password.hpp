@@ -23,6 +23,9 @@ struct ScryptParams {
     unsigned r = 8;
     unsigned p = 1;
 };
+inline bool operator==(const ScryptParams& a, const ScryptParams& b) {
+    return a.log2_n == b.log2_n && a.r == b.r && a.p == b.p;
+}
 
 // Cost of new hashes: N = 16384, r = 8, p = 1 (16 MiB, the cost of Node's default), so that a
 // railway hash, a Node hash and the dummy hash used for unknown users all take the same time.
@@ -65,6 +68,10 @@ bool verify(std::string_view password, std::string_view stored);
 // The work of verify() against a hash of the default cost, for an unknown user: the answer
 // is always false and takes as long as checking a real user's password.
 bool verify_unknown_user(std::string_view password);
+
+// The scrypt cost of that dummy check. A verification's time is that of one scrypt derivation
+// at the stored hash's cost, so equal parameters mean equal time (tested without a clock).
+ScryptParams unknown_user_params();
 
 // Standard base64 without padding (PHC "B64"), and its strict decoder.
 std::string b64_encode(std::string_view bytes);
