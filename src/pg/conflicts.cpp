@@ -1,11 +1,12 @@
 // railway.find_conflicts and railway.validate_schedule: the conflict engine over the stored
-// timetable, read through SPI.
+// timetable, read through SPI, or for the whole table straight from the heap.
 #include "core/conflict_sweep.hpp"
 #include "core/error.hpp"
 #include "core/schedule_rules.hpp"
 #include "core/service_pattern.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,10 +16,21 @@
 #include "spi.hpp"
 
 extern "C" {
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -34,12 +46,8 @@ constexpr const char* kActiveSchedules =
 // Rows fetched per cursor batch: large enough to amortise the fetch, small enough to bound memory.
 constexpr long kBatchRows = 10000;
 
-// The pattern of the current SPI row whose columns 3..7 are the five pattern columns. An invalid
-// stored row (possible only if the table's checks were bypassed) is reported with its id.
-ServicePattern pattern_of_row(uint64 row, int64_t schedule_id) {
-    bool nulls[5];
-    Datum values[5];
-    for (int i = 0; i < 5; ++i) values[i] = spi_value(row, 3 + i, &nulls[i]);
+// The pattern of a schedule's five columns; an invalid stored row is reported with its id.
+ServicePattern pattern_of_schedule(int64_t schedule_id, const bool* nulls, const Datum* values) {
     try {
         return pattern_from_columns(nulls[0], values[0], nulls[1], values[1], nulls[2], values[2],
                                     nulls[3], values[3], nulls[4], values[4]);
@@ -47,6 +55,117 @@ ServicePattern pattern_of_row(uint64 row, int64_t schedule_id) {
         throw Error(e.sqlstate(), "schedule " + std::to_string(schedule_id) + ": " + e.what(),
                     e.detail(), e.hint());
     }
+}
+
+// The columns of railway.schedules that find_conflicts reads, as 0-based attribute numbers.
+struct ScheduleColumns {
+    enum { kId, kTrainId, kDeparture, kArrival, kRunningDays, kStart, kEnd, kStatus, kCancelled, kCount };
+    int at[kCount];
+    int deform;  // attributes to deform: 1 + the largest of `at`
+};
+
+// The columns by name and type, or false when the table is not the one expected (altered).
+bool find_columns(TupleDesc desc, ScheduleColumns& columns) {
+    static constexpr struct {
+        const char* name;
+        Oid type;
+    } kWanted[ScheduleColumns::kCount] = {
+        {"id", INT4OID},          {"train_id", INT4OID},          {"scheduled_departure", TIMESTAMPOID},
+        {"scheduled_arrival", TIMESTAMPOID}, {"running_days", BOOLARRAYOID},
+        {"effective_start_date", TIMESTAMPOID}, {"effective_end_date", TIMESTAMPOID},
+        {"status", VARCHAROID},   {"is_cancelled", BOOLOID}};
+    columns.deform = 0;
+    for (int c = 0; c < ScheduleColumns::kCount; ++c) {
+        columns.at[c] = -1;
+        for (int i = 0; i < desc->natts; ++i) {
+            const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+            if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), kWanted[c].name) == 0 &&
+                attribute->atttypid == kWanted[c].type) {
+                columns.at[c] = i;
+                columns.deform = std::max(columns.deform, i + 1);
+            }
+        }
+        if (columns.at[c] < 0) return false;
+    }
+    return true;
+}
+
+// Whether a status datum (varchar) is 'cancelled'. Called inside pg_guarded (may detoast).
+bool is_cancelled_status(Datum status) {
+    static constexpr char kCancelled[] = "cancelled";
+    auto* value = reinterpret_cast<varlena*>(DatumGetPointer(status));
+    if (VARATT_IS_EXTERNAL(value) || VARATT_IS_COMPRESSED(value)) value = pg_detoast_datum_packed(value);
+    return VARSIZE_ANY_EXHDR(value) == sizeof kCancelled - 1 &&
+           std::memcmp(VARDATA_ANY(value), kCancelled, sizeof kCancelled - 1) == 0;
+}
+
+// Appends the active schedules of railway.schedules to `items` by scanning its heap directly
+// (no SPI: no projection, no copy of each row), under the query's snapshot. Returns false,
+// having read nothing, unless the caller may read every row the way SPI would (SELECT on the
+// table, no row-level security) and the table has the expected columns: the caller then uses
+// the SPI query instead, which applies column privileges and policies and reports denials.
+bool scan_active_schedules(std::vector<SweepItem>& items) {
+    const Oid relid = pg_guarded([] {
+        const Oid schema = get_namespace_oid("railway", true);
+        return OidIsValid(schema) ? get_relname_relid("schedules", schema) : InvalidOid;
+    });
+    if (!OidIsValid(relid)) return false;
+    const bool readable = pg_guarded([&] {
+        return get_rel_relkind(relid) == RELKIND_RELATION &&
+               pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+               check_enable_rls(relid, InvalidOid, true) == RLS_NONE;
+    });
+    if (!readable) return false;
+    Relation relation = pg_guarded([&] { return table_open(relid, AccessShareLock); });
+    ScheduleColumns columns;
+    if (!find_columns(RelationGetDescr(relation), columns)) {
+        pg_guarded([&] { table_close(relation, AccessShareLock); });
+        return false;
+    }
+    if (relation->rd_rel->reltuples > 0) {
+        items.reserve(static_cast<size_t>(relation->rd_rel->reltuples * 1.1) + 1024);
+    }
+    // One guarded call for the whole scan: its frames own nothing with a destructor (items is
+    // the caller's), and a C++ exception (an invalid row, bad_alloc) passes through pg_guarded.
+    // On error, the transaction's abort releases the scan, its buffer pins and the lock.
+    pg_guarded([&] {
+        TableScanDesc scan = table_beginscan(relation, GetActiveSnapshot(), 0, nullptr);
+        TupleTableSlot* slot = table_slot_create(relation, nullptr);
+        const int* at = columns.at;
+        for (uint64 row = 1; table_scan_getnextslot(scan, ForwardScanDirection, slot); ++row) {
+            if (row % 4096 == 0) CHECK_FOR_INTERRUPTS();
+            slot_getsomeattrs(slot, columns.deform);
+            const Datum* values = slot->tts_values;
+            const bool* nulls = slot->tts_isnull;
+            // WHERE NOT is_cancelled AND status <> 'cancelled' (NULL in either: not active).
+            if (nulls[at[ScheduleColumns::kCancelled]] || DatumGetBool(values[at[ScheduleColumns::kCancelled]]) ||
+                nulls[at[ScheduleColumns::kStatus]] || is_cancelled_status(values[at[ScheduleColumns::kStatus]])) {
+                continue;
+            }
+            const bool pattern_nulls[5] = {nulls[at[ScheduleColumns::kDeparture]], nulls[at[ScheduleColumns::kArrival]],
+                                           nulls[at[ScheduleColumns::kRunningDays]], nulls[at[ScheduleColumns::kStart]],
+                                           nulls[at[ScheduleColumns::kEnd]]};
+            const Datum pattern_values[5] = {values[at[ScheduleColumns::kDeparture]], values[at[ScheduleColumns::kArrival]],
+                                             values[at[ScheduleColumns::kRunningDays]], values[at[ScheduleColumns::kStart]],
+                                             values[at[ScheduleColumns::kEnd]]};
+            const int32 id = DatumGetInt32(values[at[ScheduleColumns::kId]]);
+            items.push_back(SweepItem{DatumGetInt32(values[at[ScheduleColumns::kTrainId]]), id,
+                                      pattern_of_schedule(id, pattern_nulls, pattern_values)});
+        }
+        ExecDropSingleTupleTableSlot(slot);
+        table_endscan(scan);
+        table_close(relation, NoLock);  // the lock is kept until the end of the transaction
+    });
+    return true;
+}
+
+// The pattern of the current SPI row whose columns 3..7 are the five pattern columns. An invalid
+// stored row (possible only if the table's checks were bypassed) is reported with its id.
+ServicePattern pattern_of_row(uint64 row, int64_t schedule_id) {
+    bool nulls[5];
+    Datum values[5];
+    for (int i = 0; i < 5; ++i) values[i] = spi_value(row, 3 + i, &nulls[i]);
+    return pattern_of_schedule(schedule_id, nulls, values);
 }
 
 int32 int_value(uint64 row, int column) {
@@ -109,20 +228,23 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
             return AllocSetContextCreate(CurrentMemoryContext, "railway find_conflicts batch",
                                          ALLOCSET_DEFAULT_SIZES);
         });
-        Oid types[1] = {INT4OID};
-        const std::string sql = all_trains ? std::string(kActiveSchedules)
-                                           : std::string(kActiveSchedules) + " AND train_id = $1";
-        Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
-        for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
-            MemoryContext caller = MemoryContextSwitchTo(batch_context);
-            for (uint64 row = 0; row < rows; ++row) {
-                const int32 id = int_value(row, 1);
-                items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
+        // The whole table: straight from the heap when allowed; one train: its index, via SPI.
+        if (!all_trains || !scan_active_schedules(items)) {
+            Oid types[1] = {INT4OID};
+            const std::string sql = all_trains ? std::string(kActiveSchedules)
+                                               : std::string(kActiveSchedules) + " AND train_id = $1";
+            Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
+            for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
+                MemoryContext caller = MemoryContextSwitchTo(batch_context);
+                for (uint64 row = 0; row < rows; ++row) {
+                    const int32 id = int_value(row, 1);
+                    items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
+                }
+                MemoryContextSwitchTo(caller);
+                pg_guarded([&] { MemoryContextReset(batch_context); });
             }
-            MemoryContextSwitchTo(caller);
-            pg_guarded([&] { MemoryContextReset(batch_context); });
+            spi_cursor_close(portal);
         }
-        spi_cursor_close(portal);
 
         const std::vector<ConflictPair> pairs = find_all_conflicts(items);
         std::vector<int64_t> trains;

@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 
+#include <cstring>
 #include <string>
 
 #include "datum.hpp"
@@ -52,6 +53,28 @@ DayMask day_mask_from_array(const ArrayType* running_days) {
     for (int i = 0; i < 7; ++i) {
         if (values[i]) days |= static_cast<DayMask>(1u << i);
     }
+    return days;
+}
+
+DayMask day_mask_from_datum(Datum running_days) {
+    const auto* raw = reinterpret_cast<const varlena*>(DatumGetPointer(running_days));
+    if (!VARATT_IS_EXTENDED(raw)) return day_mask_from_array(reinterpret_cast<const ArrayType*>(raw));
+    // A boolean[7] takes 31 bytes with a 4-byte header; tables store it with a 1-byte header,
+    // which ArrayType's macros cannot read in place (alignment): copy it behind a 4-byte one.
+    constexpr size_t kInlineBytes = 64;
+    // (VARATT_IS_SHORT is also true of a toast pointer or an expanded array: not those.)
+    if (VARATT_IS_SHORT(raw) && !VARATT_IS_EXTERNAL(raw) &&
+        VARSIZE_SHORT(raw) - VARHDRSZ_SHORT + VARHDRSZ <= kInlineBytes) {
+        alignas(8) char buffer[kInlineBytes];
+        const size_t size = VARSIZE_SHORT(raw) - VARHDRSZ_SHORT;
+        SET_VARSIZE(buffer, size + VARHDRSZ);
+        std::memcpy(buffer + VARHDRSZ, VARDATA_SHORT(raw), size);
+        return day_mask_from_array(reinterpret_cast<const ArrayType*>(buffer));
+    }
+    // Compressed, toasted, expanded or unusually large: detoast (or flatten) a copy.
+    ArrayType* array = pg_guarded([&] { return DatumGetArrayTypeP(running_days); });
+    const DayMask days = day_mask_from_array(array);
+    if (reinterpret_cast<const varlena*>(array) != raw) pg_guarded([&] { pfree(array); });
     return days;
 }
 

@@ -28,6 +28,10 @@ Datum text_datum(std::string_view value);
 // running day: callers that need one call require_running_day().
 DayMask day_mask_from_array(const ArrayType* running_days);
 
+// The same from a running_days datum as stored (possibly with a short header, compressed or
+// toasted): a short inline array is read from a local copy, without allocating.
+DayMask day_mask_from_datum(Datum running_days);
+
 // boolean[7] with running_days[1] = Monday.
 Datum array_from_day_mask(DayMask days);
 

@@ -50,9 +50,8 @@ ServicePattern pattern_from_columns(bool departure_null, Datum departure, bool a
     require(arrival_null, "scheduled_arrival");
     require(days_null, "running_days");
     require(start_null, "effective_start_date");
-    // The array may be toasted or compressed when it comes from a table.
-    const auto* days_array = pg_guarded([&] { return DatumGetArrayTypeP(running_days); });
-    const DayMask days = day_mask_from_array(days_array);
+    // The array may have a short header, be toasted or compressed when it comes from a table.
+    const DayMask days = day_mask_from_datum(running_days);
     std::optional<int64_t> end_ts;
     if (!end_null) end_ts = DatumGetTimestamp(end);
     return make_pattern(DatumGetTimestamp(departure), DatumGetTimestamp(arrival), days,

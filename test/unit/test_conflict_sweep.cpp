@@ -229,5 +229,36 @@ TEST(ConflictSweep, RandomTimetablesMatchTheQuadraticLoop) {
     }
 }
 
+// A group larger than the bit matrix deduplicates its candidates by sorting: same answers.
+TEST(ConflictSweep, LargeGroupMatchesTheQuadraticLoop) {
+    std::mt19937_64 random(2718);
+    std::vector<SweepItem> items;
+    for (int64_t i = 0; i < 1500; ++i) items.push_back({7, (i * 7919) % 1500, random_pattern(random)});
+    const std::vector<Found> found = describe(items, find_all_conflicts(items));
+    ASSERT_FALSE(found.empty());
+    EXPECT_EQ(found, quadratic(items));
+}
+
+// Items may share an id (not rows of one table): such pairs are skipped, and the others still
+// come out in (group, id of a, id of b) order.
+TEST(ConflictSweep, RepeatedIdsKeepTheOrder) {
+    std::mt19937_64 random(1618);
+    for (int round = 0; round < 500; ++round) {
+        std::vector<SweepItem> items;
+        const size_t count = 2 + random() % 40;
+        for (size_t i = 0; i < count; ++i) {
+            items.push_back({static_cast<int64_t>(random() % 2), static_cast<int64_t>(random() % 8),
+                             random_pattern(random)});
+        }
+        std::vector<Found> found = describe(items, find_all_conflicts(items));
+        EXPECT_TRUE(std::is_sorted(found.begin(), found.end(), [](const Found& x, const Found& y) {
+            return std::tie(std::get<0>(x), std::get<1>(x), std::get<2>(x)) <
+                   std::tie(std::get<0>(y), std::get<1>(y), std::get<2>(y));
+        })) << "round " << round;
+        std::sort(found.begin(), found.end());
+        ASSERT_EQ(found, quadratic(items)) << "round " << round;
+    }
+}
+
 }  // namespace
 }  // namespace railway
