@@ -35,14 +35,13 @@ INSERT INTO railway.users (username, password, role) VALUES ('node_user',
     'viewer');
 INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id,
         scheduled_departure, scheduled_arrival, running_days, effective_start_date,
-        effective_end_date, status, actual_departure, actual_arrival)
+        effective_end_date, status, is_cancelled, actual_departure, actual_arrival)
 VALUES (1, 4, 3, '2024-01-01 06:00', '2024-01-01 09:30', '{t,t,t,t,t,f,f}', '2024-01-01', NULL, 'completed',
-        '2024-01-01 06:02', '2024-01-01 09:41'),
+        false, '2024-01-01 06:02', '2024-01-01 09:41'),
        (2, 4, 5, '2024-01-05 22:00', '2024-01-06 01:15', '{f,f,f,f,t,f,f}', '2024-01-01', '2024-12-31',
-        'scheduled', NULL, NULL),
+        'scheduled', false, NULL, NULL),
        (3, 2, 6, '2024-03-01 23:30', '2024-03-03 04:00', '{t,t,t,t,t,t,t}', '2024-03-01', '2024-03-31',
-        'cancelled', NULL, NULL);
-UPDATE railway.schedules SET is_cancelled = true WHERE status = 'cancelled';
+        'cancelled', true, NULL, NULL);
 -- Gaps in the ids: the restored sequences must continue after the highest one, not fill them.
 SELECT railway.create_user('temp', 'temp-secret');
 DELETE FROM railway.users WHERE username = 'temp';
