@@ -466,7 +466,9 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
         {
             Oid types[1] = {TEXTOID};
             Datum name = text_datum(feed);
-            spi_query("SELECT count(*) FROM railway.gtfs_trips WHERE feed = $1", 1, types, &name, nullptr);
+            spi_query("SELECT count(*) FROM railway.gtfs_trips g JOIN railway.schedules s ON s.id = g.schedule_id "
+                      "WHERE g.feed = $1",
+                      1, types, &name, nullptr);
             bool is_null;
             const int64 already = DatumGetInt64(spi_value(0, 1, &is_null));
             if (already > 0)
@@ -476,6 +478,12 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
                             "Delete its schedules first: DELETE FROM railway.schedules WHERE id IN (SELECT "
                             "schedule_id FROM railway.gtfs_trips WHERE feed = " + quote_literal(feed) +
                                 "); or load it under another name.");
+            // Rows of the feed whose schedules were deleted.
+            pg_guarded([&] {
+                const int rc = SPI_execute_with_args("DELETE FROM railway.gtfs_trips WHERE feed = $1", 1, types, &name,
+                                                     nullptr, false, 0);
+                if (rc != SPI_OK_DELETE) elog(ERROR, "railway: could not clear old rows of the feed");
+            });
         }
         const gtfs::Plan plan = read_and_plan(mode);
         if (mode == ConflictMode::refuse && !plan.conflicts.empty()) {

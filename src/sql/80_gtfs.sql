@@ -8,13 +8,14 @@ CREATE TABLE railway.gtfs_trips (
     trip_id      text    NOT NULL,
     service_id   text    NOT NULL,
     loaded_at    timestamp NOT NULL DEFAULT now(),
-    CONSTRAINT gtfs_trips_pkey PRIMARY KEY (schedule_id),
-    CONSTRAINT gtfs_trips_schedule_id_fkey FOREIGN KEY (schedule_id)
-        REFERENCES railway.schedules (id) ON DELETE CASCADE
+    CONSTRAINT gtfs_trips_pkey PRIMARY KEY (schedule_id)
 );
+-- Deliberately no foreign key to railway.schedules: TRUNCATE railway.schedules keeps working as
+-- before. A row whose schedule is gone means nothing (join on schedule_id); gtfs_load ignores
+-- such rows and clears them when their feed is loaded again.
 CREATE INDEX idx_gtfs_trips_feed_trip ON railway.gtfs_trips (feed, trip_id);
 COMMENT ON TABLE railway.gtfs_trips IS
-    'The GTFS trip each imported schedule row came from (a trip whose dates need several running-day patterns has several rows). Deleting the schedule deletes its row here.';
+    'The GTFS trip each imported schedule row came from (a trip whose dates need several running-day patterns has several rows). Rows whose schedule was deleted are ignored (not a foreign key, so that TRUNCATE of railway.schedules keeps working).';
 COMMENT ON COLUMN railway.gtfs_trips.schedule_id IS 'The schedule row (railway.schedules.id).';
 COMMENT ON COLUMN railway.gtfs_trips.feed IS 'Name the feed was loaded under (by default the file or folder name without .zip).';
 COMMENT ON COLUMN railway.gtfs_trips.trip_id IS 'trip_id in the feed''s trips.txt.';
