@@ -67,11 +67,10 @@ else
     psql_demo -q -f "$RAILWAY_ROOT/demo/simulate_runs.sql" >/dev/null
 fi
 
-section "Stations (two platforms each: northbound and southbound stops)"
+section "Stations: $(psql_demo -At -c 'SELECT count(DISTINCT name) FROM railway.locations') (GTFS stops: $(psql_demo -At -c 'SELECT count(*) FROM railway.locations'), one per platform); the ones where trips start or end:"
 psql_demo -c "SELECT string_agg(code, ' ' ORDER BY code) AS codes, name
 FROM railway.locations l WHERE EXISTS (SELECT 1 FROM railway.schedules s WHERE l.id IN (s.departure_location_id, s.arrival_location_id))
-GROUP BY name ORDER BY min(code) LIMIT 12"
-echo "(the first 12 of $(psql_demo -At -c 'SELECT count(DISTINCT name) FROM railway.locations') stations)"
+GROUP BY name ORDER BY min(code)"
 
 section "Trains by service (a train number per GTFS trip_short_name)"
 psql_demo -c "SELECT split_part(description, ': ', 2) AS service, count(*) AS trains,
@@ -88,18 +87,14 @@ FROM railway.schedules s JOIN railway.trains t ON t.id = s.train_id
 JOIN railway.locations d ON d.id = s.departure_location_id JOIN railway.locations a ON a.id = s.arrival_location_id
 WHERE t.train_number = '101' ORDER BY s.effective_start_date"
 
-section "Departures from San Francisco on Saturday 2018-06-23 (a Giants game day: specials run)"
-psql_demo -c "SELECT to_char(lower(o), 'HH24:MI') AS departs, t.train_number AS train,
-       split_part(t.description, ': ', 2) AS service, a.name AS to_station, to_char(upper(o), 'HH24:MI') AS arrives
+section "Trains arriving in San Francisco on Saturday 2018-06-23 (a Giants game day: specials run)"
+psql_demo -c "SELECT to_char(upper(o), 'HH24:MI') AS arrives, t.train_number AS train,
+       split_part(t.description, ': ', 2) AS service, d.name AS from_station, to_char(lower(o), 'HH24:MI') AS departed
 FROM railway.schedules s JOIN railway.trains t ON t.id = s.train_id
 JOIN railway.locations d ON d.id = s.departure_location_id JOIN railway.locations a ON a.id = s.arrival_location_id
 CROSS JOIN LATERAL railway.occurrences(railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
     s.running_days, s.effective_start_date, s.effective_end_date), '2018-06-23', '2018-06-23') o
-WHERE d.name = 'San Francisco Caltrain' ORDER BY lower(o)"
-echo "Trains to San Francisco that day: $(psql_demo -At -c "SELECT count(*) FROM railway.schedules s
-JOIN railway.locations a ON a.id = s.arrival_location_id, railway.occurrences(railway.service_pattern(s.scheduled_departure,
-s.scheduled_arrival, s.running_days, s.effective_start_date, s.effective_end_date), '2018-06-23', '2018-06-23')
-WHERE a.name = 'San Francisco Caltrain'")"
+WHERE a.name = 'San Francisco Caltrain' ORDER BY upper(o)"
 
 section "A conflict, deliberately introduced: train 101 booked for a second trip on weekday mornings"
 proposal="(SELECT id FROM railway.trains WHERE train_number = '101'), '2018-06-18 04:50', '2018-06-18 06:10',
