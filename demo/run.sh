@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The railway demo: builds and installs the extension, connects to a database, creates the
-# extension, loads a sample timetable and shows what railway makes of it.
+# extension, loads a real GTFS timetable (Caltrain) and shows what railway makes of it.
 #
 #   bash demo/run.sh          run the demo (the database stays up so you can explore it)
 #   bash demo/run.sh stop     stop and remove the demo's throwaway cluster
 #
 # Which database: DATABASE_URL when set; else the PG* variables (PGHOST, PGPORT, PGDATABASE,
 # PGUSER, ...) when any is set; else a throwaway cluster owned by the postgres user in
-# /tmp/railway-demo. With your own database, the sample rows are loaded only when
-# railway.trains is empty.
+# /tmp/railway-demo. The demo loads Caltrain's GTFS feed (../shared/data/gtfs) with
+# tools/gtfs_import.sh, once per database, and simulates a week of actual times.
+# (demo/sample_timetable.sql is a small hand-written timetable: psql -f it into an empty database.)
 set -euo pipefail
 
 RAILWAY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,44 +48,97 @@ fi
 
 psql_demo() { psql -X -v ON_ERROR_STOP=1 "${db_args[@]}" "$@"; }
 
-psql_demo -q -c 'CREATE EXTENSION IF NOT EXISTS railway CASCADE' 2>&1 | grep -v '^NOTICE' || true
-if [ "$(psql_demo -At -c 'SELECT count(*) FROM railway.trains')" = 0 ]; then
-    railway_log "loading the sample timetable (demo/sample_timetable.sql)"
-    psql_demo -q -f "$RAILWAY_ROOT/demo/sample_timetable.sql"
+psql_demo -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION IF NOT EXISTS railway CASCADE'
+section() { printf '\n\033[1m## %s\033[0m\n' "$*"; }
+exists() { [ "$(psql_demo -At -c "SELECT $1")" = t ]; }
+# Issue 4's validation: a trigger or an exclusion constraint on railway.schedules.
+validation_sql="EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'railway.schedules'::regclass AND NOT tgisinternal)
+             OR EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'railway.schedules'::regclass AND contype = 'x')"
+
+section "railway $(psql_demo -At -c 'SELECT railway.version()') in database $(psql_demo -At -c 'SELECT current_database()')"
+
+section "Loading a real timetable: Caltrain's GTFS feed (tools/gtfs_import.sh)"
+caltrain=$(cd "$RAILWAY_ROOT/.." && pwd)/shared/data/gtfs/caltrain-2018-06.zip
+[ -f "$caltrain" ] || caltrain=/work/shared/data/gtfs/caltrain-2018-06.zip
+if exists "EXISTS (SELECT 1 FROM railway.gtfs_trips WHERE feed = 'caltrain')"; then
+    echo "Caltrain is already loaded (feed 'caltrain' in railway.gtfs_trips)"
+else
+    "$RAILWAY_ROOT/tools/gtfs_import.sh" --feed caltrain "$caltrain"
+    psql_demo -q -f "$RAILWAY_ROOT/demo/simulate_runs.sql" >/dev/null
 fi
 
-section() { printf '\n\033[1m## %s\033[0m\n' "$*"; }
+section "Stations: $(psql_demo -At -c 'SELECT count(DISTINCT name) FROM railway.locations') (GTFS stops: $(psql_demo -At -c 'SELECT count(*) FROM railway.locations'), one per platform); the ones where trips start or end:"
+psql_demo -c "SELECT string_agg(code, ' ' ORDER BY code) AS codes, name
+FROM railway.locations l WHERE EXISTS (SELECT 1 FROM railway.schedules s WHERE l.id IN (s.departure_location_id, s.arrival_location_id))
+GROUP BY name ORDER BY min(code)"
 
-section "railway $(psql_demo -At -c 'SELECT railway.version()') in $(psql_demo -At -c 'SELECT current_database()')"
+section "Trains by service (a train number per GTFS trip_short_name)"
+psql_demo -c "SELECT split_part(description, ': ', 2) AS service, count(*) AS trains,
+       array_to_string((array_agg(train_number ORDER BY train_number))[1:8], ' ')
+         || CASE WHEN count(*) > 8 THEN ' ...' ELSE '' END AS train_numbers
+FROM railway.trains WHERE description LIKE 'caltrain %' GROUP BY 1 ORDER BY 2 DESC"
 
-section "Stations"
-psql_demo -c 'SELECT code, name FROM railway.locations ORDER BY code'
-
-section "Trains"
-psql_demo -c 'SELECT train_number, type, description FROM railway.trains ORDER BY train_number'
-
-section "Timetable: every service, its running days (1 = Monday ... 7 = Sunday) and effective dates"
-psql_demo <<'SQL'
-SELECT t.train_number AS train,
-       d.code || ' -> ' || a.code AS route,
-       to_char(s.scheduled_departure, 'HH24:MI') AS departs,
-       to_char(s.scheduled_arrival, 'HH24:MI')
-         || CASE WHEN s.scheduled_arrival::date > s.scheduled_departure::date
-                 THEN ' +' || (s.scheduled_arrival::date - s.scheduled_departure::date) || 'd' ELSE '' END AS arrives,
+section "Services of train 101: one schedule row per running-day pattern (holidays split the weekday service)"
+psql_demo -c "SELECT d.name AS from_station, a.name AS to_station,
+       to_char(s.scheduled_departure, 'HH24:MI') AS departs, to_char(s.scheduled_arrival, 'HH24:MI') AS arrives,
        railway.format_running_days(s.running_days) AS days,
-       s.effective_start_date::date AS from_date,
-       coalesce(s.effective_end_date::date::text, 'open') AS to_date
-FROM railway.schedules s
-JOIN railway.trains t ON t.id = s.train_id
-JOIN railway.locations d ON d.id = s.departure_location_id
-JOIN railway.locations a ON a.id = s.arrival_location_id
-ORDER BY t.train_number, s.scheduled_departure::time;
-SQL
+       s.effective_start_date::date AS first_run, s.effective_end_date::date AS last_run
+FROM railway.schedules s JOIN railway.trains t ON t.id = s.train_id
+JOIN railway.locations d ON d.id = s.departure_location_id JOIN railway.locations a ON a.id = s.arrival_location_id
+WHERE t.train_number = '101' ORDER BY s.effective_start_date"
 
-section "The database refuses bad rows, whatever the client"
-psql -X "${db_args[@]}" -c "INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id,
-    scheduled_departure, scheduled_arrival) SELECT id, 1, 2, '2025-01-01 10:00', '2025-01-01 09:00'
-    FROM railway.trains WHERE train_number = '12711'" 2>&1 | sed -n '1p' || true
+section "Trains arriving in San Francisco on Saturday 2018-06-23 (a Giants game day: specials run)"
+psql_demo -c "SELECT to_char(upper(o), 'HH24:MI') AS arrives, t.train_number AS train,
+       split_part(t.description, ': ', 2) AS service, d.name AS from_station, to_char(lower(o), 'HH24:MI') AS departed
+FROM railway.schedules s JOIN railway.trains t ON t.id = s.train_id
+JOIN railway.locations d ON d.id = s.departure_location_id JOIN railway.locations a ON a.id = s.arrival_location_id
+CROSS JOIN LATERAL railway.occurrences(railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
+    s.running_days, s.effective_start_date, s.effective_end_date), '2018-06-23', '2018-06-23') o
+WHERE a.name = 'San Francisco Caltrain' ORDER BY upper(o)"
+
+section "A conflict, deliberately introduced: train 101 booked for a second trip on weekday mornings"
+proposal="(SELECT id FROM railway.trains WHERE train_number = '101'), '2018-06-18 04:50', '2018-06-18 06:10',
+          '{t,t,t,t,t,f,f}', '2018-06-18', '2018-06-29'"
+if exists "$validation_sql"; then
+    psql -X "${db_args[@]}" -c "INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id,
+        scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date)
+        SELECT (SELECT id FROM railway.trains WHERE train_number = '101'),
+               (SELECT id FROM railway.locations WHERE code = '70012'), (SELECT id FROM railway.locations WHERE code = '70262'),
+               '2018-06-18 04:50', '2018-06-18 06:10', '{t,t,t,t,t,f,f}', '2018-06-18', '2018-06-29'" 2>&1 || true
+else
+    echo "(the validation trigger of issue 4 is not installed in this build: showing what it checks instead)"
+fi
+psql_demo -c "SELECT id AS existing_schedule, train_number, departure_location, arrival_location, first_conflict
+FROM railway.check_schedule_conflicts($proposal)"
+
+section "railway.find_conflicts(): every conflicting pair in the stored timetable"
+psql_demo -c "SELECT * FROM railway.find_conflicts()"
+
+section "railway.health()"
+if exists "to_regproc('railway.health') IS NOT NULL"; then
+    psql_demo -c "SELECT * FROM railway.health()"
+else
+    echo "railway.health() (issue 6) is not installed in this build"
+fi
+
+section "Analytics on the week of 2018-06-18 (simulated actual times: demo/simulate_runs.sql)"
+psql_demo -c "SELECT status, count(*) AS runs,
+       round(avg(extract(epoch FROM actual_departure - scheduled_departure) / 60), 1) AS avg_delay_min,
+       max(actual_departure - scheduled_departure) AS worst
+FROM railway.schedules WHERE actual_departure IS NOT NULL GROUP BY status ORDER BY status"
+if exists "to_regproc('railway.punctuality') IS NOT NULL"; then
+    psql_demo -x -c "SELECT (railway.punctuality(scheduled_departure, actual_departure)).* FROM railway.schedules"
+else
+    echo "railway.punctuality() (issue 5) is not installed in this build"
+fi
+for report in route_performance train_utilization peak_hours schedule_overview; do
+    if exists "to_regproc('railway.$report') IS NOT NULL"; then
+        echo "railway.$report('2018-06-01'):"
+        psql_demo -c "SELECT * FROM railway.$report('2018-06-01') LIMIT 10"
+    else
+        echo "railway.$report() (issue 5) is not installed in this build"
+    fi
+done
 
 section "Connect"
 if [ ${#db_args[@]} -gt 0 ]; then

@@ -4,7 +4,8 @@
 #   2. libFuzzer targets of test/fuzz for a bounded time each (clang)
 #   3. build and install the extension, start a throwaway cluster owned by postgres
 #   4. pg_regress (sql/, expected/) and isolation specs (test/isolation) via make installcheck
-#   5. integration scripts test/integration/*.sh (dump/restore, clients) against that cluster
+#   5. integration scripts test/integration/*.sh (dump/restore, GTFS feeds) against that cluster
+#   6. the client test test/client (Drizzle ORM over node-postgres; npm ci, node --test)
 # Installs what it needs (as root), cleans up after itself, exits non-zero on any failure.
 # Options: RAILWAY_FUZZ_SECONDS (default 20 per target; 0 skips fuzzing).
 set -uo pipefail
@@ -119,5 +120,22 @@ for script in test/integration/*.sh; do
     fi
     rm -f "$log"
 done
+
+# 6. The application's stack as a client: each node test counts.
+railway_log "client test (Drizzle ORM over node-postgres)"
+client_log=$(mktemp)
+bash test/client/run.sh >"$client_log" 2>&1
+client_rc=$?
+grep -E '^(not )?ok [0-9]+ ' "$client_log" | sed 's/^/client /'
+ok=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$client_log" | tail -n 1)
+bad=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$client_log" | tail -n 1)
+if [ -z "$ok" ] || [ -z "$bad" ]; then
+    tail -n 40 "$client_log"; record "client test" 0 1
+else
+    [ "$bad" -gt 0 ] || [ "$client_rc" -ne 0 ] && grep -v '^ *duration_ms\|^ *\.\.\.$\|^ *---$' "$client_log" | tail -n 60
+    [ "$client_rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+    record "client test" "$ok" "$bad"
+fi
+rm -f "$client_log"
 
 finish

@@ -19,6 +19,9 @@ railway_install_prerequisites() {
     for p in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
+    # The GTFS importer runs python3; the client test, Node.js and npm (any packaging of them).
+    command -v python3 >/dev/null || missing+=(python3)
+    command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
         echo "railway: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2

@@ -1,0 +1,514 @@
+// GTFS feed → railway rows (see gtfs_import.hpp).
+#include "gtfs_import.hpp"
+
+#include "calendar.hpp"
+#include "conflict_sweep.hpp"
+#include "date_patterns.hpp"
+#include "error.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <tuple>
+
+namespace railway::gtfs {
+namespace {
+
+// SQLSTATEs not in error.hpp: a duplicate id, an unknown reference, an unsupported feature.
+constexpr const char* kUniqueViolation = "23505";
+constexpr const char* kForeignKeyViolation = "23503";
+constexpr const char* kFeatureNotSupported = "0A000";
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+[[noreturn]] void fail(const char* state, const char* file, int64_t line, const std::string& reason,
+                       std::string detail = {}, std::string hint = {}) {
+    throw Error(state, std::string(file) + " line " + std::to_string(line) + ": " + reason,
+                std::move(detail), std::move(hint));
+}
+
+// Re-throws a parser's error with the file, line and field in front of its message.
+template <typename Parse>
+auto parse_field(const char* file, int64_t line, const char* field, Parse&& parse) {
+    try {
+        return parse();
+    } catch (const Error& e) {
+        throw Error(e.sqlstate(), std::string(file) + " line " + std::to_string(line) + ": " + field +
+                                      ": " + e.what(),
+                    e.detail(), e.hint());
+    }
+}
+
+void require(const char* file, int64_t line, const char* field, std::string_view value) {
+    if (value.empty())
+        fail(sqlstate::not_null_violation, file, line, std::string(field) + " is empty",
+             std::string("GTFS requires ") + field + " in every row of " + file + ".");
+}
+
+std::string clock(int64_t seconds) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+                  static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+    return buffer;
+}
+
+uint64_t fnv1a(std::string_view text) {
+    uint64_t hash = 1469598103934665603ull;
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+bool window_less(const Window& a, const Window& b) {
+    return std::tie(a.start_us, a.end_us) < std::tie(b.start_us, b.end_us);
+}
+
+}  // namespace
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+std::string short_id(std::string_view id, size_t max_length) {
+    if (id.size() <= max_length) return std::string(id);
+    size_t keep = max_length - 7;
+    while (keep > 0 && (static_cast<unsigned char>(id[keep]) & 0xC0) == 0x80) --keep;  // UTF-8 boundary
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, "~%06llx",
+                  static_cast<unsigned long long>(fnv1a(id) & 0xFFFFFFull));
+    return std::string(id.substr(0, keep)) + suffix;
+}
+
+std::string truncate_utf8(std::string_view text, size_t max_chars) {
+    size_t chars = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            if (chars == max_chars) return std::string(text.substr(0, i));
+            ++chars;
+        }
+    }
+    return std::string(text);
+}
+
+ConflictMode parse_conflict_mode(std::string_view text) {
+    if (text == "refuse") return ConflictMode::refuse;
+    if (text == "skip") return ConflictMode::skip;
+    if (text == "keep") return ConflictMode::keep;
+    throw Error(sqlstate::invalid_parameter_value, "unknown conflict mode " + quoted(text),
+                "refuse: refuse a feed with conflicting trips (the default); skip: load the other "
+                "trips and list those left out; keep: load every trip and list the conflicts.");
+}
+
+const char* train_source_name(TrainSource source) {
+    switch (source) {
+        case TrainSource::block_id: return "block_id";
+        case TrainSource::trip_short_name: return "trip_short_name";
+        case TrainSource::trip_id: return "trip_id";
+    }
+    return "?";
+}
+
+size_t Plan::schedules() const {
+    size_t rows = 0;
+    for (const PlannedTrip& trip : trips)
+        if (!trip.skipped) rows += trip.patterns.size();
+    return rows;
+}
+
+std::string describe(const Plan& plan, const TripConflict& conflict) {
+    const PlannedTrip& trip = plan.trips[conflict.trip];
+    std::string other = conflict.other_trip ? "trip " + plan.trips[*conflict.other_trip].trip_id
+                                            : "stored schedule " + std::to_string(*conflict.other_schedule);
+    return "trip " + trip.trip_id + " and " + other + " of train " + plan.trains[trip.train].number +
+           " both run from " + format_timestamp(conflict.first.start_us) + " to " +
+           format_timestamp(conflict.first.end_us);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+void FeedBuilder::add_route(int64_t line, std::string_view route_id, std::string_view short_name,
+                            std::string_view long_name) {
+    has_routes = true;
+    route_id = trim(route_id);
+    require("routes.txt", line, "route_id", route_id);
+    const std::string_view name = trim(short_name).empty() ? trim(long_name) : trim(short_name);
+    if (!routes_.emplace(std::string(route_id), Route{std::string(name)}).second)
+        fail(kUniqueViolation, "routes.txt", line, "route_id " + quoted(route_id) + " appears twice");
+}
+
+void FeedBuilder::add_stop(int64_t line, std::string_view stop_id, std::string_view stop_code,
+                           std::string_view stop_name, std::string_view location_type) {
+    stop_id = trim(stop_id);
+    require("stops.txt", line, "stop_id", stop_id);
+    location_type = trim(location_type);
+    if (!(location_type.empty() || (location_type.size() == 1 && location_type[0] >= '0' && location_type[0] <= '4')))
+        fail(sqlstate::invalid_text_representation, "stops.txt", line,
+             "location_type " + quoted(location_type) + " is not 0 to 4");
+    const bool is_stop = location_type.empty() || location_type == "0";
+    stop_name = trim(stop_name);
+    if (is_stop) require("stops.txt", line, "stop_name", stop_name);
+    if (!stop_index_.emplace(std::string(stop_id), stops_.size()).second)
+        fail(kUniqueViolation, "stops.txt", line,
+             "stop_id " + quoted(stop_id) + " appears twice (first on line " +
+                 std::to_string(stops_[stop_index_.at(std::string(stop_id))].line) + ")");
+    stops_.push_back(Stop{std::string(stop_id), std::string(trim(stop_code)), std::string(stop_name), line, is_stop});
+}
+
+void FeedBuilder::add_calendar(int64_t line, std::string_view service_id, const std::string_view (&days)[7],
+                               std::string_view start_date, std::string_view end_date) {
+    static const char* const names[7] = {"monday", "tuesday", "wednesday", "thursday",
+                                         "friday", "saturday", "sunday"};
+    has_calendar = true;
+    service_id = trim(service_id);
+    require("calendar.txt", line, "service_id", service_id);
+    Service& service = services_[std::string(service_id)];
+    if (service.calendar_line)
+        fail(kUniqueViolation, "calendar.txt", line,
+             "service_id " + quoted(service_id) + " appears twice (first on line " +
+                 std::to_string(*service.calendar_line) + ")");
+    service.calendar_line = line;
+    for (int i = 0; i < 7; ++i) {
+        const std::string_view value = trim(days[i]);
+        if (value != "0" && value != "1")
+            fail(sqlstate::invalid_text_representation, "calendar.txt", line,
+                 std::string(names[i]) + " is " + quoted(value) + ", not 0 or 1");
+        if (value == "1") service.days |= static_cast<uint8_t>(1u << i);
+    }
+    const int32_t first = parse_field("calendar.txt", line, "start_date", [&] { return parse_gtfs_date(start_date); });
+    const int32_t last = parse_field("calendar.txt", line, "end_date", [&] { return parse_gtfs_date(end_date); });
+    if (last < first)
+        fail(sqlstate::invalid_parameter_value, "calendar.txt", line,
+             "end_date " + format_date(last) + " is before start_date " + format_date(first));
+    service.range = std::make_pair(first, last);
+}
+
+void FeedBuilder::add_calendar_date(int64_t line, std::string_view service_id, std::string_view date,
+                                    std::string_view exception_type) {
+    has_calendar_dates = true;
+    service_id = trim(service_id);
+    require("calendar_dates.txt", line, "service_id", service_id);
+    const int32_t day = parse_field("calendar_dates.txt", line, "date", [&] { return parse_gtfs_date(date); });
+    exception_type = trim(exception_type);
+    if (exception_type != "1" && exception_type != "2")
+        fail(sqlstate::invalid_text_representation, "calendar_dates.txt", line,
+             "exception_type is " + quoted(exception_type) + ", not 1 (added) or 2 (removed)");
+    Service& service = services_[std::string(service_id)];
+    const auto [at, inserted] = service.exception_lines.emplace(day, line);
+    if (!inserted)
+        fail(kUniqueViolation, "calendar_dates.txt", line,
+             "service " + quoted(service_id) + " has a second exception for " + format_date(day) +
+                 " (first on line " + std::to_string(at->second) + ")",
+             "GTFS allows one exception per service and date.");
+    (exception_type == "1" ? service.added : service.removed).push_back(day);
+}
+
+void FeedBuilder::add_trip(int64_t line, std::string_view trip_id, std::string_view route_id,
+                           std::string_view service_id, std::string_view block_id,
+                           std::string_view trip_short_name) {
+    trip_id = trim(trip_id);
+    require("trips.txt", line, "trip_id", trip_id);
+    require("trips.txt", line, "service_id", trim(service_id));
+    route_id = trim(route_id);
+    if (has_routes) {
+        require("trips.txt", line, "route_id", route_id);
+        if (routes_.count(std::string(route_id)) == 0)
+            fail(kForeignKeyViolation, "trips.txt", line,
+                 "trip " + quoted(trip_id) + " refers to route_id " + quoted(route_id) + ", which is not in routes.txt");
+    }
+    if (!trip_index_.emplace(std::string(trip_id), trips_.size()).second)
+        fail(kUniqueViolation, "trips.txt", line,
+             "trip_id " + quoted(trip_id) + " appears twice (first on line " +
+                 std::to_string(trips_[trip_index_.at(std::string(trip_id))].line) + ")");
+    Trip trip;
+    trip.trip_id = std::string(trip_id);
+    trip.route_id = std::string(route_id);
+    trip.service_id = std::string(trim(service_id));
+    trip.block_id = std::string(trim(block_id));
+    trip.short_name = std::string(trim(trip_short_name));
+    trip.line = line;
+    trips_.push_back(std::move(trip));
+}
+
+void FeedBuilder::add_stop_time(int64_t line, std::string_view trip_id, std::string_view stop_sequence,
+                                std::string_view stop_id, std::string_view arrival_time,
+                                std::string_view departure_time) {
+    static const char* const file = "stop_times.txt";
+    trip_id = trim(trip_id);
+    stop_id = trim(stop_id);
+    require(file, line, "trip_id", trip_id);
+    require(file, line, "stop_id", stop_id);
+    const auto trip_at = trip_index_.find(std::string(trip_id));
+    if (trip_at == trip_index_.end())
+        fail(kForeignKeyViolation, file, line,
+             "trip_id " + quoted(trip_id) + " is not in trips.txt");
+    const auto stop_at = stop_index_.find(std::string(stop_id));
+    if (stop_at == stop_index_.end())
+        fail(kForeignKeyViolation, file, line, "stop_id " + quoted(stop_id) + " is not in stops.txt");
+    if (!stops_[stop_at->second].is_stop)
+        fail(kForeignKeyViolation, file, line,
+             "stop_id " + quoted(stop_id) + " is a station, entrance or node (location_type other than 0), "
+             "not a stop a vehicle serves");
+    stop_sequence = trim(stop_sequence);
+    const bool digits = !stop_sequence.empty() && stop_sequence.size() <= 9 &&
+                        std::all_of(stop_sequence.begin(), stop_sequence.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+        fail(sqlstate::invalid_text_representation, file, line,
+             "stop_sequence " + quoted(stop_sequence) + " is not a non-negative integer");
+    const int64_t sequence = std::stoll(std::string(stop_sequence));
+    // Every time is checked, though only the ends are kept.
+    arrival_time = trim(arrival_time);
+    departure_time = trim(departure_time);
+    if (!arrival_time.empty()) parse_field(file, line, "arrival_time", [&] { return parse_gtfs_time(arrival_time); });
+    if (!departure_time.empty()) parse_field(file, line, "departure_time", [&] { return parse_gtfs_time(departure_time); });
+
+    Trip& trip = trips_[trip_at->second];
+    StopTimeEnd end{sequence, line, stop_at->second, std::string(arrival_time), std::string(departure_time)};
+    auto duplicate = [&](const StopTimeEnd& other) {
+        fail(kUniqueViolation, file, line,
+             "trip " + quoted(trip_id) + " has stop_sequence " + std::to_string(sequence) +
+                 " twice (also on line " + std::to_string(other.line) + ")");
+    };
+    if (trip.first && trip.first->sequence == sequence) duplicate(*trip.first);
+    if (trip.last && trip.last->sequence == sequence) duplicate(*trip.last);
+    ++trip.stop_times;
+    if (!trip.first || sequence < trip.first->sequence) trip.first = end;
+    if (!trip.last || sequence > trip.last->sequence) trip.last = end;
+}
+
+void FeedBuilder::refuse_frequency(int64_t line, std::string_view trip_id) {
+    fail(kFeatureNotSupported, "frequencies.txt", line,
+         "trip " + quoted(trim(trip_id)) + " is frequency-based, which the importer does not support",
+         "A frequencies.txt row makes one trip stand for many runs at a headway.",
+         "Expand the frequencies into separate trips, or remove frequencies.txt rows.");
+}
+
+void FeedBuilder::add_stored_schedule(std::string_view train_number, int64_t schedule_id,
+                                      const ServicePattern& pattern) {
+    stored_.push_back(Stored{std::string(train_number), schedule_id, pattern});
+}
+
+namespace {
+std::pair<std::string, TrainSource> vehicle_of(const std::string& block_id, const std::string& short_name,
+                                               const std::string& trip_id) {
+    if (!block_id.empty()) return {block_id, TrainSource::block_id};
+    if (!short_name.empty()) return {short_name, TrainSource::trip_short_name};
+    return {trip_id, TrainSource::trip_id};
+}
+}  // namespace
+
+std::vector<std::string> FeedBuilder::train_numbers() const {
+    std::vector<std::string> numbers;
+    for (const Trip& trip : trips_)
+        numbers.push_back(short_id(vehicle_of(trip.block_id, trip.short_name, trip.trip_id).first, kTrainNumberLength));
+    std::sort(numbers.begin(), numbers.end());
+    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+    return numbers;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+Plan FeedBuilder::plan(ConflictMode mode) const {
+    Plan plan;
+    plan.feed_trips = trips_.size();
+
+    // Locations: stop_code when the stop has one of its own, else stop_id; shortened to fit.
+    std::unordered_map<std::string, size_t> code_uses;
+    for (const Stop& stop : stops_)
+        if (stop.is_stop && !stop.stop_code.empty()) ++code_uses[stop.stop_code];
+    std::vector<size_t> location_of_stop(stops_.size(), SIZE_MAX);
+    std::unordered_map<std::string, size_t> location_by_code;
+    for (size_t s = 0; s < stops_.size(); ++s) {
+        const Stop& stop = stops_[s];
+        if (!stop.is_stop) {
+            ++plan.ignored_stops;
+            continue;
+        }
+        const bool own_code = !stop.stop_code.empty() && code_uses[stop.stop_code] == 1;
+        const std::string code = short_id(own_code ? stop.stop_code : stop.stop_id, kCodeLength);
+        const auto [at, inserted] = location_by_code.emplace(code, plan.locations.size());
+        if (!inserted) {
+            const Location& other = plan.locations[at->second];
+            fail(kUniqueViolation, "stops.txt", stop.line,
+                 "stop " + quoted(stop.stop_id) + " and stop " + quoted(other.stop_id) + " (line " +
+                     std::to_string(other.line) + ") would both get location code " + quoted(code),
+                 "A location's code is the stop's stop_code when no other stop has the same one, else its "
+                 "stop_id, shortened to 10 characters (first 3, '~' and 6 hex digits of a hash) when longer.");
+        }
+        location_of_stop[s] = plan.locations.size();
+        plan.locations.push_back(Location{stop.stop_id, code, truncate_utf8(stop.name, kNameLength), stop.line});
+    }
+
+    // Service dates, computed once per service.
+    std::map<std::string, std::vector<int32_t>> dates_of_service;
+    for (const auto& [service_id, service] : services_) {
+        try {
+            dates_of_service[service_id] = service_dates(service.days, service.range, service.added, service.removed);
+        } catch (const Error& e) {
+            throw Error(e.sqlstate(), "service " + quoted(service_id) + ": " + e.what(), e.detail(), e.hint());
+        }
+    }
+
+    // Trips.
+    std::unordered_map<std::string, size_t> train_by_number;
+    for (const Trip& trip : trips_) {
+        const std::string id = quoted(trip.trip_id);
+        const auto dates_at = dates_of_service.find(trip.service_id);
+        if (dates_at == dates_of_service.end())
+            fail(kForeignKeyViolation, "trips.txt", trip.line,
+                 "trip " + id + " refers to service_id " + quoted(trip.service_id) +
+                     ", which is in neither calendar.txt nor calendar_dates.txt");
+        if (trip.stop_times < 2)
+            fail(sqlstate::invalid_parameter_value, "trips.txt", trip.line,
+                 "trip " + id + " has " + std::to_string(trip.stop_times) +
+                     " stop time(s) in stop_times.txt; a trip needs at least 2");
+        const StopTimeEnd& first = *trip.first;
+        const StopTimeEnd& last = *trip.last;
+        const std::string& departure_text = first.departure.empty() ? first.arrival : first.departure;
+        const std::string& arrival_text = last.arrival.empty() ? last.departure : last.arrival;
+        if (departure_text.empty())
+            fail(sqlstate::not_null_violation, "stop_times.txt", first.line,
+                 "the first stop of trip " + id + " has neither departure_time nor arrival_time",
+                 "GTFS requires times at a trip's first and last stop.");
+        if (arrival_text.empty())
+            fail(sqlstate::not_null_violation, "stop_times.txt", last.line,
+                 "the last stop of trip " + id + " has neither arrival_time nor departure_time",
+                 "GTFS requires times at a trip's first and last stop.");
+        const int64_t departure = parse_gtfs_time(departure_text);
+        const int64_t arrival = parse_gtfs_time(arrival_text);
+        if (arrival < departure)
+            fail(sqlstate::invalid_parameter_value, "stop_times.txt", last.line,
+                 "trip " + id + " arrives at its last stop at " + clock(arrival) +
+                     ", before it leaves its first stop at " + clock(departure) + " (line " +
+                     std::to_string(first.line) + ")");
+
+        const auto [key, source] = vehicle_of(trip.block_id, trip.short_name, trip.trip_id);
+        const std::string number = short_id(key, kTrainNumberLength);
+        auto skip = [&](const std::string& reason) { plan.skipped.push_back(SkippedTrip{trip.trip_id, number, reason}); };
+        if (first.stop == last.stop) {
+            skip("its first and last stop are both " + quoted(stops_[first.stop].stop_id) +
+                 " (a loop); a railway schedule needs different departure and arrival locations");
+            continue;
+        }
+        if (arrival == departure) {
+            skip("it arrives at its last stop at the time it leaves its first (" + clock(departure) +
+                 "); a railway schedule needs arrival after departure");
+            continue;
+        }
+        const int32_t shift = static_cast<int32_t>(departure / 86400);
+        const std::vector<int32_t> dates = shift_dates(dates_at->second, shift);
+        if (dates.empty()) {
+            skip("its service " + quoted(trip.service_id) + " has no dates");
+            continue;
+        }
+
+        auto [train_at, new_train] = train_by_number.emplace(number, plan.trains.size());
+        if (new_train) {
+            plan.trains.push_back(Train{number, key, source, {}});
+        } else if (plan.trains[train_at->second].key != key) {
+            fail(kUniqueViolation, "trips.txt", trip.line,
+                 "vehicle " + quoted(key) + " of trip " + id + " and vehicle " +
+                     quoted(plan.trains[train_at->second].key) + " would both get train number " + quoted(number));
+        }
+        Train& train = plan.trains[train_at->second];
+        if (has_routes) {
+            const std::string& route = routes_.at(trip.route_id).name;
+            if (!route.empty() && std::find(train.routes.begin(), train.routes.end(), route) == train.routes.end())
+                train.routes.push_back(route);
+        }
+
+        PlannedTrip planned;
+        planned.trip_id = trip.trip_id;
+        planned.service_id = trip.service_id;
+        planned.line = trip.line;
+        planned.train = train_at->second;
+        planned.from_location = location_of_stop[first.stop];
+        planned.to_location = location_of_stop[last.stop];
+        planned.departure_s = departure;
+        planned.arrival_s = arrival;
+        for (const DatePattern& dates_pattern : split_into_patterns(dates)) {
+            ServicePattern pattern{};
+            pattern.departure_us = (departure % 86400) * kUsecPerSecond;
+            pattern.duration_us = (arrival - departure) * kUsecPerSecond;
+            pattern.first_day = dates_pattern.first_day;
+            pattern.last_day = dates_pattern.last_day;
+            pattern.days = dates_pattern.days;
+            validate(pattern);
+            planned.patterns.push_back(pattern);
+        }
+        if (departure >= 86400) ++plan.after_midnight_trips;
+        plan.trips.push_back(std::move(planned));
+    }
+
+    // Conflicts: the sweep of find_conflicts over the planned trips' patterns (all patterns of one
+    // trip share its id, so they are never paired with each other) and the trains' stored schedules.
+    std::vector<SweepItem> items;
+    for (size_t t = 0; t < plan.trips.size(); ++t)
+        for (const ServicePattern& pattern : plan.trips[t].patterns)
+            items.push_back(SweepItem{static_cast<int64_t>(plan.trips[t].train), static_cast<int64_t>(t), pattern});
+    const int64_t first_stored_id = static_cast<int64_t>(plan.trips.size());
+    std::vector<int64_t> stored_ids;
+    for (const Stored& stored : stored_) {
+        const auto train_at = train_by_number.find(stored.train_number);
+        if (train_at == train_by_number.end()) continue;
+        items.push_back(SweepItem{static_cast<int64_t>(train_at->second),
+                                  first_stored_id + static_cast<int64_t>(stored_ids.size()), stored.pattern});
+        stored_ids.push_back(stored.schedule_id);
+    }
+    std::map<std::pair<int64_t, int64_t>, Window> earliest;  // (trip, other id) -> first window
+    for (const ConflictPair& pair : find_all_conflicts(items)) {
+        const int64_t a = items[pair.a].id;
+        const int64_t b = items[pair.b].id;
+        if (a >= first_stored_id) continue;  // two stored schedules: not the importer's business
+        const auto [at, inserted] = earliest.emplace(std::make_pair(a, b), pair.first);
+        if (!inserted && window_less(pair.first, at->second)) at->second = pair.first;
+    }
+    for (const auto& [ids, window] : earliest) {
+        TripConflict conflict{static_cast<size_t>(ids.first), std::nullopt, std::nullopt, window};
+        if (ids.second < first_stored_id)
+            conflict.other_trip = static_cast<size_t>(ids.second);
+        else
+            conflict.other_schedule = stored_ids[static_cast<size_t>(ids.second - first_stored_id)];
+        plan.conflicts.push_back(conflict);
+    }
+    std::stable_sort(plan.conflicts.begin(), plan.conflicts.end(), [&](const TripConflict& x, const TripConflict& y) {
+        return plan.trips[x.trip].train < plan.trips[y.trip].train;
+    });
+
+    if (mode == ConflictMode::skip && !plan.conflicts.empty()) {
+        // Feed order: a trip is left out when it conflicts with a stored schedule or with an
+        // earlier trip that was kept; so the loaded trips never conflict with each other.
+        std::vector<std::vector<const TripConflict*>> earlier(plan.trips.size());
+        for (const TripConflict& conflict : plan.conflicts)
+            earlier[conflict.other_trip ? *conflict.other_trip : conflict.trip].push_back(&conflict);
+        for (size_t t = 0; t < plan.trips.size(); ++t) {
+            const TripConflict* reason = nullptr;
+            for (const TripConflict* conflict : earlier[t]) {
+                const bool kept_partner = !conflict->other_trip || !plan.trips[conflict->trip].skipped;
+                if (kept_partner && (!reason || window_less(conflict->first, reason->first))) reason = conflict;
+            }
+            if (reason == nullptr) continue;
+            PlannedTrip& trip = plan.trips[t];
+            trip.skipped = true;
+            const std::string other = reason->other_trip ? "trip " + plan.trips[reason->trip].trip_id
+                                                         : "stored schedule " + std::to_string(*reason->other_schedule);
+            plan.skipped.push_back(SkippedTrip{
+                trip.trip_id, plan.trains[trip.train].number,
+                "it conflicts with " + other + " of the same train: both would run from " +
+                    format_timestamp(reason->first.start_us) + " to " + format_timestamp(reason->first.end_us)});
+        }
+    }
+    // Skipped trips in feed order.
+    std::unordered_map<std::string, int64_t> line_of;
+    for (const Trip& trip : trips_) line_of.emplace(trip.trip_id, trip.line);
+    std::stable_sort(plan.skipped.begin(), plan.skipped.end(), [&](const SkippedTrip& x, const SkippedTrip& y) {
+        return line_of.at(x.trip_id) < line_of.at(y.trip_id);
+    });
+    return plan;
+}
+
+}  // namespace railway::gtfs

@@ -1,0 +1,203 @@
+// A GTFS feed as railway rows: the importer's conversion, independent of PostgreSQL.
+//
+// The caller (src/pg/gtfs.cpp, reading the staging tables) adds the feed's rows file by file:
+// routes, stops, calendar, calendar_dates and trips first, then stop_times (streamed: only each
+// trip's first and last stop time is kept), then the stored schedules of trains the feed also
+// uses. plan() then validates the feed as a whole and returns what to insert:
+//
+//   locations   one per stop of location_type 0 (or empty); its code is the stop_code when the
+//               stop has one that no other stop shares, else the stop_id; an identifier longer
+//               than the column (10) is shortened by short_id();
+//   trains      one per vehicle: the trip's block_id when set, else its trip_short_name (a rail
+//               feed's train number), else its trip_id; shortened to 20 by short_id();
+//   schedules   one per running-day pattern of each trip: from the first stop (lowest
+//               stop_sequence, its departure_time) to the last stop (highest, its arrival_time).
+//               GTFS times count from the service day and may pass 24:00:00: a trip of service
+//               day D leaving at 25:30:00 departs on D+1 at 01:30, so its departure dates are
+//               the service's dates shifted by whole days (floor(time / 24 h)). The shifted date
+//               set is split exactly into disjoint patterns (split_into_patterns).
+//
+// Every malformed row is refused with railway::Error naming the file, the line (line 1 is the
+// header) and the reason. Trips that are valid GTFS but cannot be a railway schedule (first and
+// last stop the same, zero duration, a service without any date) are skipped with a reason.
+//
+// Trips of one train that would run at the same time conflict (the same exact test and sweep
+// as railway.find_conflicts, also against the train's stored schedules). The conflict mode
+// decides: refuse the feed, skip conflicting trips, or keep them.
+#pragma once
+#include "pure.hpp"
+
+#include "service_pattern.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace railway::gtfs {
+
+inline constexpr size_t kCodeLength = 10;         // railway.locations.code varchar(10)
+inline constexpr size_t kNameLength = 100;        // railway.locations.name varchar(100)
+inline constexpr size_t kTrainNumberLength = 20;  // railway.trains.train_number varchar(20)
+
+// `id` unchanged when it has at most max_length bytes; else its first max_length - 7 bytes (cut
+// at a UTF-8 character boundary), '~' and 6 hex digits of a hash of the whole id. Deterministic:
+// the same id always gives the same result. max_length >= 8.
+std::string short_id(std::string_view id, size_t max_length);
+
+// The first max_chars UTF-8 characters of `text` (all of it when shorter).
+std::string truncate_utf8(std::string_view text, size_t max_chars);
+
+// Surrounding spaces and tabs removed (GTFS values are compared trimmed).
+std::string_view trim(std::string_view text);
+
+enum class ConflictMode { refuse, skip, keep };
+// "refuse", "skip" or "keep"; throws 22023 otherwise.
+ConflictMode parse_conflict_mode(std::string_view text);
+
+// Where a train number came from.
+enum class TrainSource { block_id, trip_short_name, trip_id };
+const char* train_source_name(TrainSource source);
+
+struct Location {
+    std::string stop_id;
+    std::string code;
+    std::string name;
+    int64_t line;  // in stops.txt
+};
+
+struct Train {
+    std::string number;  // after short_id
+    std::string key;     // the block_id, trip_short_name or trip_id it comes from
+    TrainSource source;
+    std::vector<std::string> routes;  // route names of its trips, first-seen order, distinct
+};
+
+struct PlannedTrip {
+    std::string trip_id;
+    std::string service_id;
+    int64_t line;            // in trips.txt
+    size_t train;            // index into Plan::trains
+    size_t from_location;    // index into Plan::locations
+    size_t to_location;
+    int64_t departure_s;     // GTFS time of the first departure, seconds from the service day
+    int64_t arrival_s;       // GTFS time of the last arrival
+    std::vector<ServicePattern> patterns;  // disjoint; their departure dates are the trip's
+    bool skipped = false;    // left out by ConflictMode::skip
+};
+
+struct SkippedTrip {
+    std::string trip_id;
+    std::string train_number;  // empty when the trip has no train yet
+    std::string reason;
+};
+
+// A conflicting pair: two feed trips of the same train, or a feed trip and a stored schedule.
+struct TripConflict {
+    size_t trip;                           // index into Plan::trips
+    std::optional<size_t> other_trip;      // another feed trip (trip < other_trip in feed order)
+    std::optional<int64_t> other_schedule; // or a stored schedule id
+    Window first;                          // earliest overlapping window
+};
+
+struct Plan {
+    std::vector<Location> locations;
+    std::vector<Train> trains;
+    std::vector<PlannedTrip> trips;           // loadable trips, feed order
+    std::vector<SkippedTrip> skipped;         // trips not loaded and why, feed order
+    std::vector<TripConflict> conflicts;      // sorted by (train, trip, other)
+    size_t ignored_stops = 0;                 // stops.txt rows that are not stops (stations...)
+    size_t feed_trips = 0;                    // trips.txt rows
+    size_t after_midnight_trips = 0;          // loadable trips whose first departure is >= 24:00
+    size_t schedules() const;                 // rows to insert: patterns of trips not skipped
+};
+
+// "trip 17 and trip 18 (train 4689939) both run from 2017-11-20 05:39:00 to 2017-11-20 06:10:00"
+std::string describe(const Plan& plan, const TripConflict& conflict);
+
+class FeedBuilder {
+public:
+    // Each add_* takes the row's line number and its fields as in the file (trimmed here); an
+    // absent optional column is an empty string.
+    void add_route(int64_t line, std::string_view route_id, std::string_view short_name,
+                   std::string_view long_name);
+    void add_stop(int64_t line, std::string_view stop_id, std::string_view stop_code,
+                  std::string_view stop_name, std::string_view location_type);
+    // days: the monday ... sunday fields.
+    void add_calendar(int64_t line, std::string_view service_id, const std::string_view (&days)[7],
+                      std::string_view start_date, std::string_view end_date);
+    void add_calendar_date(int64_t line, std::string_view service_id, std::string_view date,
+                           std::string_view exception_type);
+    void add_trip(int64_t line, std::string_view trip_id, std::string_view route_id,
+                  std::string_view service_id, std::string_view block_id,
+                  std::string_view trip_short_name);
+    // After every trip; in any order of lines.
+    void add_stop_time(int64_t line, std::string_view trip_id, std::string_view stop_sequence,
+                       std::string_view stop_id, std::string_view arrival_time,
+                       std::string_view departure_time);
+    // A frequencies.txt row: frequency-based trips are not supported, the feed is refused.
+    [[noreturn]] void refuse_frequency(int64_t line, std::string_view trip_id);
+
+    // Train numbers the plan will use (call after add_trip; shortened, distinct, sorted), so the
+    // caller can look up their stored schedules.
+    std::vector<std::string> train_numbers() const;
+    // A stored active schedule of a train the feed uses.
+    void add_stored_schedule(std::string_view train_number, int64_t schedule_id,
+                             const ServicePattern& pattern);
+
+    // Validates the whole feed and plans the rows. Throws railway::Error (file, line, reason)
+    // for a malformed feed, and for conflicts when mode is refuse (the caller may prefer to
+    // report them itself: pass keep and inspect Plan::conflicts).
+    Plan plan(ConflictMode mode) const;
+
+    // Whether routes.txt / calendar.txt / calendar_dates.txt were given (even empty).
+    bool has_routes = false;
+    bool has_calendar = false;
+    bool has_calendar_dates = false;
+
+private:
+    struct Route { std::string name; };
+    struct Stop {
+        std::string stop_id, stop_code, name;
+        int64_t line;
+        bool is_stop;  // location_type 0 or empty
+    };
+    struct Service {
+        std::optional<int64_t> calendar_line;
+        uint8_t days = 0;
+        std::optional<std::pair<int32_t, int32_t>> range;
+        std::vector<int32_t> added, removed;
+        std::map<int32_t, int64_t> exception_lines;  // date -> calendar_dates.txt line
+    };
+    struct StopTimeEnd {
+        int64_t sequence;
+        int64_t line;
+        size_t stop;
+        std::string arrival, departure;
+    };
+    struct Trip {
+        std::string trip_id, route_id, service_id, block_id, short_name;
+        int64_t line;
+        size_t stop_times = 0;
+        std::optional<StopTimeEnd> first, last;
+    };
+    struct Stored {
+        std::string train_number;
+        int64_t schedule_id;
+        ServicePattern pattern;
+    };
+
+    std::unordered_map<std::string, Route> routes_;
+    std::vector<Stop> stops_;
+    std::unordered_map<std::string, size_t> stop_index_;
+    std::map<std::string, Service> services_;
+    std::vector<Trip> trips_;
+    std::unordered_map<std::string, size_t> trip_index_;
+    std::vector<Stored> stored_;
+};
+
+}  // namespace railway::gtfs

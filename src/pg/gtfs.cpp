@@ -1,0 +1,539 @@
+// railway.gtfs_load and railway.gtfs_conflicts: a GTFS feed staged in TEMP tables (one per
+// file, text columns named as the file's header, plus `line`; tools/gtfs_import.sh creates and
+// fills them with COPY) is validated and planned by src/core/gtfs_import and, for gtfs_load,
+// inserted into railway.locations, railway.trains, railway.schedules and railway.gtfs_trips in
+// the caller's transaction.
+#include "core/calendar.hpp"
+#include "core/error.hpp"
+#include "core/gtfs_import.hpp"
+#include "core/service_pattern.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "datum.hpp"
+#include "service_pattern.hpp"
+#include "spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
+}
+
+namespace railway::pg {
+namespace {
+
+using gtfs::ConflictMode;
+using gtfs::FeedBuilder;
+
+
+// A staged file: its table and the columns it has.
+struct StagedFile {
+    const char* file;   // "stops.txt"
+    const char* table;  // "gtfs_stops"
+    std::set<std::string> columns;
+    bool present = false;
+};
+
+constexpr const char* kStagingHint =
+    "tools/gtfs_import.sh stages a feed: one TEMP table per file, named gtfs_ and the file name "
+    "without .txt (gtfs_stops, gtfs_trips, ...), a text column per header field and a bigint "
+    "column \"line\" (the file's line number, the header being line 1).";
+
+std::string quote_ident(const std::string& name) {
+    std::string quoted = "\"";
+    for (char c : name) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string quote_literal(std::string_view text) {
+    std::string quoted = "'";
+    for (char c : text) {
+        if (c == '\'') quoted += '\'';
+        quoted += c;
+    }
+    return quoted + "'";
+}
+
+// Which staging tables exist in this session's temp schema, and their columns.
+std::map<std::string, StagedFile> staged_files() {
+    static const char* const files[][2] = {
+        {"routes.txt", "gtfs_routes"},         {"stops.txt", "gtfs_stops"},
+        {"calendar.txt", "gtfs_calendar"},     {"calendar_dates.txt", "gtfs_calendar_dates"},
+        {"trips.txt", "gtfs_trips"},           {"stop_times.txt", "gtfs_stop_times"},
+        {"frequencies.txt", "gtfs_frequencies"}};
+    std::map<std::string, StagedFile> staged;
+    for (const auto& f : files) staged[f[1]] = StagedFile{f[0], f[1], {}, false};
+    const uint64 rows = spi_query(
+        "SELECT c.relname::text, a.attname::text FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname LIKE 'gtfs\\_%'",
+        0, nullptr, nullptr, nullptr);
+    for (uint64 row = 0; row < rows; ++row) {
+        bool is_null;
+        const std::string table(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(row, 1, &is_null)); })));
+        const std::string column(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(row, 2, &is_null)); })));
+        const auto at = staged.find(table);
+        if (at == staged.end()) continue;
+        at->second.present = true;
+        at->second.columns.insert(column);
+    }
+    return staged;
+}
+
+// SELECT line, <columns> FROM the staging table, ORDER BY line: a column the file lacks reads
+// as ''. Refuses a missing required column.
+std::string select_sql(const StagedFile& staged, const std::vector<std::string>& columns,
+                       const std::set<std::string>& required) {
+    if (staged.columns.count("line") == 0)
+        throw Error("42703", std::string("staging table pg_temp.") + staged.table + " has no column \"line\"", {},
+                    kStagingHint);
+    std::string sql = "SELECT line";
+    for (const std::string& column : columns) {
+        if (staged.columns.count(column)) {
+            sql += ", coalesce(" + quote_ident(column) + "::text, '')";
+        } else if (required.count(column)) {
+            throw Error("42703", std::string(staged.file) + " has no column " + column,
+                        std::string("GTFS requires ") + column + " in " + staged.file + ".");
+        } else {
+            sql += ", ''";
+        }
+    }
+    return sql + " FROM pg_temp." + staged.table + " ORDER BY line";
+}
+
+constexpr long kBatchRows = 10000;
+
+// Streams the rows of a staging table to `each(line, fields)`, fields in `columns` order.
+template <typename Each>
+void for_each_row(const StagedFile& staged, const std::vector<std::string>& columns,
+                  const std::set<std::string>& required, Each&& each) {
+    const std::string sql = select_sql(staged, columns, required);
+    Portal portal = spi_cursor_open(sql.c_str(), 0, nullptr, nullptr, nullptr);
+    std::vector<std::string_view> fields(columns.size());
+    for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
+        for (uint64 row = 0; row < rows; ++row) {
+            int64_t line = 0;
+            pg_guarded([&] {
+                bool is_null;
+                const Datum line_datum = spi_value(row, 1, &is_null);
+                line = is_null ? 0 : DatumGetInt64(line_datum);
+                for (size_t c = 0; c < fields.size(); ++c) {
+                    const text* value = DatumGetTextPP(spi_value(row, static_cast<int>(c) + 2, &is_null));
+                    fields[c] = is_null ? std::string_view() : text_view(value);
+                }
+            });
+            each(line, fields);
+        }
+    }
+    spi_cursor_close(portal);
+}
+
+// Reads the staged feed, and the stored schedules of the trains it uses, into a plan.
+gtfs::Plan read_and_plan(ConflictMode mode) {
+    std::map<std::string, StagedFile> staged = staged_files();
+    for (const char* table : {"gtfs_stops", "gtfs_trips", "gtfs_stop_times"})
+        if (!staged.at(table).present)
+            throw Error("42P01", std::string("no staged ") + staged.at(table).file + " (TEMP table " + table + ")",
+                        {}, kStagingHint);
+    if (!staged.at("gtfs_calendar").present && !staged.at("gtfs_calendar_dates").present)
+        throw Error("42P01", "no staged calendar.txt or calendar_dates.txt",
+                    "A GTFS feed needs at least one of them to say on which dates its services run.",
+                    kStagingHint);
+
+    FeedBuilder feed;
+    if (staged.at("gtfs_routes").present) {
+        feed.has_routes = true;
+        for_each_row(staged.at("gtfs_routes"), {"route_id", "route_short_name", "route_long_name"}, {"route_id"},
+                     [&](int64_t line, const std::vector<std::string_view>& f) { feed.add_route(line, f[0], f[1], f[2]); });
+    }
+    for_each_row(staged.at("gtfs_stops"), {"stop_id", "stop_code", "stop_name", "location_type"}, {"stop_id"},
+                 [&](int64_t line, const std::vector<std::string_view>& f) {
+                     feed.add_stop(line, f[0], f[1], f[2], f[3]);
+                 });
+    if (staged.at("gtfs_calendar").present) {
+        feed.has_calendar = true;
+        const std::vector<std::string> columns = {"service_id", "monday", "tuesday", "wednesday", "thursday", "friday",
+                                                  "saturday", "sunday", "start_date", "end_date"};
+        for_each_row(staged.at("gtfs_calendar"), columns, std::set<std::string>(columns.begin(), columns.end()),
+                     [&](int64_t line, const std::vector<std::string_view>& f) {
+                         const std::string_view days[7] = {f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
+                         feed.add_calendar(line, f[0], days, f[8], f[9]);
+                     });
+    }
+    if (staged.at("gtfs_calendar_dates").present) {
+        feed.has_calendar_dates = true;
+        for_each_row(staged.at("gtfs_calendar_dates"), {"service_id", "date", "exception_type"},
+                     {"service_id", "date", "exception_type"},
+                     [&](int64_t line, const std::vector<std::string_view>& f) {
+                         feed.add_calendar_date(line, f[0], f[1], f[2]);
+                     });
+    }
+    for_each_row(staged.at("gtfs_trips"), {"trip_id", "route_id", "service_id", "block_id", "trip_short_name"},
+                 {"trip_id", "service_id"}, [&](int64_t line, const std::vector<std::string_view>& f) {
+                     feed.add_trip(line, f[0], f[1], f[2], f[3], f[4]);
+                 });
+    for_each_row(staged.at("gtfs_stop_times"),
+                 {"trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time"},
+                 {"trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time"},
+                 [&](int64_t line, const std::vector<std::string_view>& f) {
+                     feed.add_stop_time(line, f[0], f[1], f[2], f[3], f[4]);
+                 });
+    // Duplicate stop_sequence values anywhere in a trip (add_stop_time sees only the ends).
+    {
+        const uint64 found = spi_query(
+            "SELECT btrim(trip_id)::text, btrim(stop_sequence)::text, min(line), max(line) "
+            "FROM pg_temp.gtfs_stop_times GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 4 LIMIT 1",
+            0, nullptr, nullptr, nullptr);
+        if (found > 0) {
+            bool is_null;
+            const std::string trip(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(0, 1, &is_null)); })));
+            const std::string sequence(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(0, 2, &is_null)); })));
+            const int64_t first = DatumGetInt64(spi_value(0, 3, &is_null));
+            const int64_t second = DatumGetInt64(spi_value(0, 4, &is_null));
+            throw Error("23505", "stop_times.txt line " + std::to_string(second) + ": trip \"" + trip +
+                                     "\" has stop_sequence " + sequence + " twice (also on line " +
+                                     std::to_string(first) + ")");
+        }
+    }
+    if (staged.at("gtfs_frequencies").present) {
+        for_each_row(staged.at("gtfs_frequencies"), {"trip_id"}, {}, [&](int64_t line, const std::vector<std::string_view>& f) {
+            feed.refuse_frequency(line, f[0]);
+        });
+    }
+
+    // The stored active schedules of the trains the feed uses.
+    const std::vector<std::string> numbers = feed.train_numbers();
+    if (!numbers.empty()) {
+        std::vector<Datum> elements;
+        for (const std::string& number : numbers) elements.push_back(text_datum(number));
+        Datum array = pg_guarded([&] {
+            return PointerGetDatum(construct_array(elements.data(), static_cast<int>(elements.size()), TEXTOID, -1,
+                                                   false, TYPALIGN_INT));
+        });
+        Oid types[1] = {TEXTARRAYOID};
+        const uint64 rows = spi_query(
+            "SELECT s.id, t.train_number::text, s.scheduled_departure, s.scheduled_arrival, s.running_days, "
+            "s.effective_start_date, s.effective_end_date FROM railway.schedules s "
+            "JOIN railway.trains t ON t.id = s.train_id "
+            "WHERE t.train_number = ANY ($1) AND NOT s.is_cancelled AND s.status <> 'cancelled'",
+            1, types, &array, nullptr);
+        for (uint64 row = 0; row < rows; ++row) {
+            bool nulls[7];
+            Datum v[7];
+            for (int i = 0; i < 7; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
+            const std::string number(text_view(pg_guarded([&] { return DatumGetTextPP(v[1]); })));
+            feed.add_stored_schedule(number, DatumGetInt32(v[0]),
+                                     pattern_from_columns(nulls[2], v[2], nulls[3], v[3], nulls[4], v[4], nulls[5],
+                                                          v[5], nulls[6], v[6]));
+        }
+    }
+    return feed.plan(mode);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inserting
+
+struct Statement {
+    SPIPlanPtr plan;
+};
+
+Statement prepare(const char* sql, int nargs, Oid* types) {
+    return Statement{pg_guarded([&] {
+        SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+        if (plan == nullptr) elog(ERROR, "railway: could not prepare: %s", SPI_result_code_string(SPI_result));
+        return plan;
+    })};
+}
+
+// Runs a prepared statement; returns the int4 in the first column of its first row, if any.
+std::optional<int32> run(const Statement& statement, Datum* values, const char* nulls) {
+    int32 id = 0;
+    const bool found = pg_guarded([&] {
+        const int rc = SPI_execute_plan(statement.plan, values, nulls, false, 0);
+        if (rc < 0) elog(ERROR, "railway: statement failed: %s", SPI_result_code_string(rc));
+        if (SPI_processed == 0 || SPI_tuptable == nullptr) return false;
+        bool is_null;
+        id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+        return !is_null;
+    });
+    return found ? std::optional<int32>(id) : std::nullopt;
+}
+
+std::string json_string(std::string_view text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    char buffer[8];
+                    snprintf(buffer, sizeof buffer, "\\u%04x", c);
+                    out += buffer;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    return out + "\"";
+}
+
+std::string range_text(const Window& window) {
+    return "[\"" + format_timestamp(window.start_us) + "\",\"" + format_timestamp(window.end_us) + "\")";
+}
+
+std::string conflicts_json(const gtfs::Plan& plan) {
+    std::string out = "[";
+    for (const gtfs::TripConflict& conflict : plan.conflicts) {
+        if (out.size() > 1) out += ",";
+        const gtfs::PlannedTrip& trip = plan.trips[conflict.trip];
+        out += "{\"trip_id\":" + json_string(trip.trip_id) + ",\"other_trip_id\":" +
+               (conflict.other_trip ? json_string(plan.trips[*conflict.other_trip].trip_id) : "null") +
+               ",\"other_schedule_id\":" + (conflict.other_schedule ? std::to_string(*conflict.other_schedule) : "null") +
+               ",\"train_number\":" + json_string(plan.trains[trip.train].number) +
+               ",\"first_conflict\":" + json_string(range_text(conflict.first)) + "}";
+    }
+    return out + "]";
+}
+
+struct LoadResult {
+    std::string report;  // JSON
+};
+
+std::string train_description(const std::string& feed, const gtfs::Train& train) {
+    static const char* const kinds[] = {"block", "train", "trip"};
+    std::string text = feed + " " + kinds[static_cast<int>(train.source)] + " " + train.key;
+    for (size_t i = 0; i < train.routes.size(); ++i) {
+        if (i == 5) {
+            text += ", ...";
+            break;
+        }
+        text += (i == 0 ? ": " : ", ") + train.routes[i];
+    }
+    return text;
+}
+
+// Inserts the plan's rows; returns the report.
+std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const std::string& mode) {
+    // Locations: an existing code is reused (not renamed).
+    size_t new_locations = 0;
+    std::vector<int32> location_ids;
+    {
+        Oid types[2] = {TEXTOID, TEXTOID};
+        const Statement find = prepare("SELECT id FROM railway.locations WHERE code = $1", 1, types);
+        const Statement insert =
+            prepare("INSERT INTO railway.locations (code, name) VALUES ($1, $2) RETURNING id", 2, types);
+        for (const gtfs::Location& location : plan.locations) {
+            Datum values[2] = {text_datum(location.code), text_datum(location.name)};
+            std::optional<int32> id = run(find, values, nullptr);
+            if (!id) {
+                id = run(insert, values, nullptr);
+                ++new_locations;
+            }
+            location_ids.push_back(*id);
+        }
+    }
+    // Trains: an existing number is reused (its description and type are kept).
+    size_t new_trains = 0;
+    size_t by_source[3] = {0, 0, 0};
+    std::vector<int32> train_ids;
+    {
+        Oid types[2] = {TEXTOID, TEXTOID};
+        const Statement find = prepare("SELECT id FROM railway.trains WHERE train_number = $1", 1, types);
+        const Statement insert =
+            prepare("INSERT INTO railway.trains (train_number, description) VALUES ($1, $2) RETURNING id", 2, types);
+        for (const gtfs::Train& train : plan.trains) {
+            Datum values[2] = {text_datum(train.number), text_datum(train_description(feed, train))};
+            std::optional<int32> id = run(find, values, nullptr);
+            if (!id) {
+                id = run(insert, values, nullptr);
+                ++new_trains;
+            }
+            ++by_source[static_cast<int>(train.source)];
+            train_ids.push_back(*id);
+        }
+    }
+    // Schedules, one per pattern, each with its trip in railway.gtfs_trips.
+    size_t schedules = 0;
+    size_t loaded_trips = 0;
+    int32_t first_day = kDayInfinity, last_day = kDayMinusInfinity;
+    {
+        Oid types[11] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, BOOLARRAYOID,
+                         TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID};
+        const Statement insert = prepare(
+            "WITH s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
+            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id) "
+            "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id) "
+            "SELECT id, $9, $10, $11 FROM s RETURNING schedule_id",
+            11, types);
+        const Datum feed_datum = text_datum(feed);
+        for (const gtfs::PlannedTrip& trip : plan.trips) {
+            if (trip.skipped) continue;
+            ++loaded_trips;
+            const Datum trip_datum = text_datum(trip.trip_id);
+            const Datum service_datum = text_datum(trip.service_id);
+            for (const ServicePattern& pattern : trip.patterns) {
+                const int64_t midnight = int64_t{pattern.first_day} * kUsecPerDay;
+                Datum values[11] = {Int32GetDatum(train_ids[trip.train]),
+                                    Int32GetDatum(location_ids[trip.from_location]),
+                                    Int32GetDatum(location_ids[trip.to_location]),
+                                    TimestampGetDatum(midnight + pattern.departure_us),
+                                    TimestampGetDatum(midnight + pattern.departure_us + pattern.duration_us),
+                                    array_from_day_mask(pattern.days),
+                                    TimestampGetDatum(midnight),
+                                    TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
+                                    feed_datum,
+                                    trip_datum,
+                                    service_datum};
+                run(insert, values, nullptr);
+                ++schedules;
+                first_day = std::min(first_day, pattern.first_day);
+                last_day = std::max(last_day, pattern.last_day);
+            }
+        }
+    }
+
+    std::string skipped = "[";
+    for (const gtfs::SkippedTrip& trip : plan.skipped) {
+        if (skipped.size() > 1) skipped += ",";
+        skipped += "{\"trip_id\":" + json_string(trip.trip_id) + ",\"train_number\":" + json_string(trip.train_number) +
+                   ",\"reason\":" + json_string(trip.reason) + "}";
+    }
+    skipped += "]";
+    const bool any = schedules > 0;
+    return "{\"feed\":" + json_string(feed) + ",\"conflicts\":" + json_string(mode) +
+           ",\"locations\":{\"loaded\":" + std::to_string(plan.locations.size()) +
+           ",\"new\":" + std::to_string(new_locations) +
+           ",\"existing\":" + std::to_string(plan.locations.size() - new_locations) +
+           ",\"ignored_stops\":" + std::to_string(plan.ignored_stops) + "}" +
+           ",\"trains\":{\"loaded\":" + std::to_string(plan.trains.size()) +
+           ",\"new\":" + std::to_string(new_trains) +
+           ",\"existing\":" + std::to_string(plan.trains.size() - new_trains) +
+           ",\"numbered_by_block_id\":" + std::to_string(by_source[0]) +
+           ",\"numbered_by_trip_short_name\":" + std::to_string(by_source[1]) +
+           ",\"numbered_by_trip_id\":" + std::to_string(by_source[2]) + "}" +
+           ",\"trips\":{\"in_feed\":" + std::to_string(plan.feed_trips) +
+           ",\"loaded\":" + std::to_string(loaded_trips) +
+           ",\"skipped\":" + std::to_string(plan.skipped.size()) +
+           ",\"after_midnight\":" + std::to_string(plan.after_midnight_trips) + "}" +
+           ",\"schedules\":" + std::to_string(schedules) +
+           ",\"first_date\":" + (any ? json_string(format_date(first_day)) : "null") +
+           ",\"last_date\":" + (any ? json_string(format_date(last_day)) : "null") +
+           ",\"conflicting_pairs\":" + conflicts_json(plan) + ",\"skipped_trips\":" + skipped + "}";
+}
+
+}  // namespace
+}  // namespace railway::pg
+
+using namespace railway;
+using namespace railway::pg;
+
+extern "C" {
+
+// railway.gtfs_load(feed text, conflicts text DEFAULT 'refuse') → jsonb report.
+PG_FUNCTION_INFO_V1(railway_gtfs_load);
+Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
+    const text* feed_arg = PG_GETARG_TEXT_PP(0);
+    const text* mode_arg = PG_GETARG_TEXT_PP(1);
+    // Set by the body when the feed is refused for its conflicts: raised here, after every C++
+    // object is gone, because the list of pairs does not fit guard()'s fixed buffers.
+    char* refusal_message = nullptr;
+    char* refusal_detail = nullptr;
+    const Datum report = guard([&]() -> Datum {
+        const std::string feed(text_view(feed_arg));
+        const std::string mode_text(text_view(mode_arg));
+        const ConflictMode mode = gtfs::parse_conflict_mode(mode_text);
+        if (gtfs::trim(feed).empty() || feed.size() > 200)
+            throw Error(sqlstate::invalid_parameter_value, "the feed name must be 1 to 200 characters",
+                        {}, "The feed name identifies the feed's trips in railway.gtfs_trips, e.g. caltrain-2018-06.");
+        spi_connect();
+        {
+            Oid types[1] = {TEXTOID};
+            Datum name = text_datum(feed);
+            spi_query("SELECT count(*) FROM railway.gtfs_trips g JOIN railway.schedules s ON s.id = g.schedule_id "
+                      "WHERE g.feed = $1",
+                      1, types, &name, nullptr);
+            bool is_null;
+            const int64 already = DatumGetInt64(spi_value(0, 1, &is_null));
+            if (already > 0)
+                throw Error("23505", "GTFS feed \"" + feed + "\" is already loaded (" + std::to_string(already) +
+                                         " schedules)",
+                            {},
+                            "Delete its schedules first: DELETE FROM railway.schedules WHERE id IN (SELECT "
+                            "schedule_id FROM railway.gtfs_trips WHERE feed = " + quote_literal(feed) +
+                                "); or load it under another name.");
+            // Rows of the feed whose schedules were deleted.
+            pg_guarded([&] {
+                const int rc = SPI_execute_with_args("DELETE FROM railway.gtfs_trips WHERE feed = $1", 1, types, &name,
+                                                     nullptr, false, 0);
+                if (rc != SPI_OK_DELETE) elog(ERROR, "railway: could not clear old rows of the feed");
+            });
+        }
+        const gtfs::Plan plan = read_and_plan(mode);
+        if (mode == ConflictMode::refuse && !plan.conflicts.empty()) {
+            std::string message = "GTFS feed \"" + feed + "\" has " + std::to_string(plan.conflicts.size()) +
+                                  (plan.conflicts.size() == 1 ? " conflicting pair" : " conflicting pairs") +
+                                  " of trips of the same train; nothing was loaded";
+            std::string detail;
+            for (const gtfs::TripConflict& conflict : plan.conflicts)
+                detail += (detail.empty() ? "" : "\n") + gtfs::describe(plan, conflict) + ".";
+            spi_finish();
+            pg_guarded([&] {
+                refusal_message = pstrdup(message.c_str());
+                refusal_detail = pstrdup(detail.c_str());
+            });
+            return Datum(0);
+        }
+        const std::string json = insert_plan(plan, feed, mode_text);
+        spi_finish();
+        return pg_guarded([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
+    });
+    if (refusal_message != nullptr) {
+        ereport(ERROR, (errcode(ERRCODE_EXCLUSION_VIOLATION), errmsg_internal("%s", refusal_message),
+                        errdetail_internal("%s", refusal_detail),
+                        errhint("Fix the feed, or load the other trips and list those left out with "
+                                "tools/gtfs_import.sh --skip-conflicting (railway.gtfs_load(feed, 'skip')).")));
+    }
+    PG_RETURN_DATUM(report);
+}
+
+// railway.gtfs_conflicts(): the conflicting trip pairs of the staged feed (and with the stored
+// schedules of its trains), without loading anything.
+PG_FUNCTION_INFO_V1(railway_gtfs_conflicts);
+Datum railway_gtfs_conflicts(PG_FUNCTION_ARGS) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    return guard([&] {
+        spi_connect();
+        const gtfs::Plan plan = read_and_plan(ConflictMode::keep);
+        for (const gtfs::TripConflict& conflict : plan.conflicts) {
+            const gtfs::PlannedTrip& trip = plan.trips[conflict.trip];
+            Datum values[5] = {text_datum(trip.trip_id), 0, 0, text_datum(plan.trains[trip.train].number),
+                               tsrange_datum(conflict.first)};
+            bool nulls[5] = {false, !conflict.other_trip, !conflict.other_schedule, false, false};
+            if (conflict.other_trip) values[1] = text_datum(plan.trips[*conflict.other_trip].trip_id);
+            if (conflict.other_schedule) values[2] = Int32GetDatum(static_cast<int32>(*conflict.other_schedule));
+            pg_guarded([&] { tuplestore_putvalues(result->setResult, result->setDesc, values, nulls); });
+        }
+        spi_finish();
+        return Datum(0);
+    });
+}
+
+}  // extern "C"

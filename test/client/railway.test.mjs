@@ -1,0 +1,251 @@
+// The operations guide's application stack against railway: Drizzle ORM over node-postgres,
+// with the guide's Drizzle schema for the four tables. Run by test/client/run.sh (npm ci, a
+// fresh database with the extension in the cluster named by the PG* variables, node --test).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { eq, sql } from 'drizzle-orm';
+import {
+  pgSchema, serial, integer, varchar, text, timestamp, boolean,
+} from 'drizzle-orm/pg-core';
+
+// ---- The guide's schema (schema "railway"). ----
+const railway = pgSchema('railway');
+
+export const users = railway.table('users', {
+  id: serial('id').primaryKey(),
+  username: varchar('username', { length: 50 }).notNull().unique(),
+  password: varchar('password', { length: 255 }).notNull(),
+  role: varchar('role', { length: 20 }).notNull().default('viewer'),
+  createdAt: timestamp('created_at').defaultNow(),
+});
+
+export const trains = railway.table('trains', {
+  id: serial('id').primaryKey(),
+  trainNumber: varchar('train_number', { length: 20 }).notNull().unique(),
+  description: text('description'),
+  type: varchar('type', { length: 20 }).notNull().default('local'),
+});
+
+export const locations = railway.table('locations', {
+  id: serial('id').primaryKey(),
+  name: varchar('name', { length: 100 }).notNull(),
+  code: varchar('code', { length: 10 }).notNull().unique(),
+});
+
+export const schedules = railway.table('schedules', {
+  id: serial('id').primaryKey(),
+  trainId: integer('train_id').notNull().references(() => trains.id, { onDelete: 'restrict' }),
+  departureLocationId: integer('departure_location_id').notNull().references(() => locations.id, { onDelete: 'restrict' }),
+  arrivalLocationId: integer('arrival_location_id').notNull().references(() => locations.id, { onDelete: 'restrict' }),
+  scheduledDeparture: timestamp('scheduled_departure').notNull(),
+  scheduledArrival: timestamp('scheduled_arrival').notNull(),
+  actualDeparture: timestamp('actual_departure'),
+  actualArrival: timestamp('actual_arrival'),
+  status: varchar('status', { length: 20 }).notNull().default('scheduled'),
+  isCancelled: boolean('is_cancelled').notNull().default(false),
+  runningDays: boolean('running_days').array().notNull().default(sql`'{t,t,t,t,t,t,t}'`),
+  effectiveStartDate: timestamp('effective_start_date').notNull().default(sql`CURRENT_DATE`),
+  effectiveEndDate: timestamp('effective_end_date'),
+});
+
+// ---- Helpers. ----
+const pool = new pg.Pool({ max: 4 });
+const db = drizzle(pool, { schema: { users, trains, locations, schedules } });
+
+// The PostgreSQL error behind a Drizzle query error.
+function pgErrorOf(error) {
+  let e = error;
+  while (e && !e.code && e.cause) e = e.cause;
+  return e;
+}
+
+// Issue 4's validation: a trigger or an exclusion constraint on railway.schedules.
+async function hasConflictValidation() {
+  const { rows } = await db.execute(sql`
+    SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'railway.schedules'::regclass AND NOT tgisinternal)
+        OR EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'railway.schedules'::regclass AND contype = 'x')
+       AS present`);
+  return rows[0].present;
+}
+
+const d = (text) => new Date(`${text}Z`); // timestamps without time zone, read as UTC by Drizzle
+const weekdays = [true, true, true, true, true, false, false];
+let train;
+let from;
+let to;
+
+before(async () => {
+  [train] = await db.insert(trains)
+    .values({ trainNumber: 'DZ-101', description: 'Drizzle test express', type: 'express' })
+    .returning();
+  [from, to] = await db.insert(locations)
+    .values([{ name: 'Drizzle North', code: 'DZN' }, { name: 'Drizzle South', code: 'DZS' }])
+    .returning();
+});
+
+after(async () => {
+  await db.delete(schedules).where(eq(schedules.trainId, train.id));
+  await db.delete(trains).where(eq(trains.trainNumber, 'DZ-101'));
+  await db.delete(locations).where(sql`${locations.code} IN ('DZN', 'DZS')`);
+  await db.delete(users).where(eq(users.username, 'drizzle-operator'));
+  await pool.end();
+});
+
+test('inserts and reads back trains, locations, users and schedules with their types', async () => {
+  const [user] = await db.insert(users)
+    .values({ username: 'drizzle-operator', password: 'scrypt$16384$8$1$c2FsdA$aGFzaA', role: 'operator' })
+    .returning();
+  assert.equal(user.role, 'operator');
+  assert.ok(user.createdAt instanceof Date);
+
+  const [inserted] = await db.insert(schedules).values({
+    trainId: train.id,
+    departureLocationId: from.id,
+    arrivalLocationId: to.id,
+    scheduledDeparture: d('2025-03-03 22:00:00'),
+    scheduledArrival: d('2025-03-04 01:30:00'),
+    runningDays: weekdays,
+    effectiveStartDate: d('2025-03-01 00:00:00'),
+  }).returning();
+
+  const [row] = await db.select().from(schedules).where(eq(schedules.id, inserted.id));
+  assert.deepEqual(row.runningDays, weekdays);
+  assert.ok(row.scheduledDeparture instanceof Date);
+  assert.equal(row.scheduledDeparture.toISOString(), '2025-03-03T22:00:00.000Z');
+  assert.equal(row.scheduledArrival.toISOString(), '2025-03-04T01:30:00.000Z');
+  assert.equal(row.effectiveStartDate.toISOString(), '2025-03-01T00:00:00.000Z');
+  assert.equal(row.effectiveEndDate, null);
+  assert.equal(row.actualDeparture, null);
+  assert.equal(row.status, 'scheduled');
+  assert.equal(row.isCancelled, false);
+
+  const [joined] = await db.select({ number: trains.trainNumber, type: trains.type, from: locations.code })
+    .from(schedules)
+    .innerJoin(trains, eq(trains.id, schedules.trainId))
+    .innerJoin(locations, eq(locations.id, schedules.departureLocationId))
+    .where(eq(schedules.id, inserted.id));
+  assert.deepEqual(joined, { number: 'DZ-101', type: 'express', from: 'DZN' });
+});
+
+test('a rule violation is an error with SQLSTATE 23514 and the constraint name', async () => {
+  await assert.rejects(
+    db.insert(schedules).values({
+      trainId: train.id,
+      departureLocationId: from.id,
+      arrivalLocationId: to.id,
+      scheduledDeparture: d('2025-03-03 10:00:00'),
+      scheduledArrival: d('2025-03-03 09:00:00'),
+    }),
+    (error) => {
+      const e = pgErrorOf(error);
+      assert.equal(e.code, '23514');
+      assert.equal(e.constraint, 'check_arrival_after_departure');
+      return true;
+    },
+  );
+  await assert.rejects(
+    db.insert(schedules).values({
+      trainId: train.id,
+      departureLocationId: from.id,
+      arrivalLocationId: to.id,
+      scheduledDeparture: d('2025-03-03 10:00:00'),
+      scheduledArrival: d('2025-03-03 11:00:00'),
+      runningDays: [false, false, false, false, false, false, false],
+    }),
+    (error) => pgErrorOf(error).code === '23514',
+  );
+});
+
+test('a conflicting insert is an error with SQLSTATE 23P01 and the DETAIL text', async (t) => {
+  if (!(await hasConflictValidation())) {
+    t.skip('railway.schedules has no validation trigger or exclusion constraint (issue 4) in this build');
+    return;
+  }
+  // Monday 2025-03-03 22:00 -> 01:30 runs every weekday; a Tuesday-only 01:00 service collides
+  // with the Monday-night run on Tuesday 2025-03-04.
+  await assert.rejects(
+    db.insert(schedules).values({
+      trainId: train.id,
+      departureLocationId: to.id,
+      arrivalLocationId: from.id,
+      scheduledDeparture: d('2025-03-04 01:00:00'),
+      scheduledArrival: d('2025-03-04 02:00:00'),
+      runningDays: [false, true, false, false, false, false, false],
+      effectiveStartDate: d('2025-03-01 00:00:00'),
+    }),
+    (error) => {
+      const e = pgErrorOf(error);
+      assert.equal(e.code, '23P01');
+      assert.match(e.message, /^Schedule conflicts with schedule \d+ of train DZ-101 on 2025-03-04$/);
+      assert.equal(e.detail,
+        'Both would run from 2025-03-04 01:00:00 to 2025-03-04 01:30:00 (the first overlapping window).');
+      return true;
+    },
+  );
+});
+
+test('find_conflicts(), check_schedule_conflicts() and a report through db.execute(sql)', async (t) => {
+  const all = await db.execute(sql`SELECT * FROM railway.find_conflicts(${train.id})`);
+  assert.deepEqual(all.rows, []);
+  assert.deepEqual(all.fields.map((f) => f.name),
+    ['schedule_id', 'other_schedule_id', 'train_id', 'train_number', 'first_conflict']);
+
+  // A proposed Tuesday 01:00 service would collide with the Monday-night run.
+  const proposed = await db.execute(sql`
+    SELECT id, train_number, departure_location, first_conflict
+    FROM railway.check_schedule_conflicts(${train.id}, '2025-03-04 01:00', '2025-03-04 02:00',
+                                          '{f,t,f,f,f,f,f}', '2025-03-01', NULL)`);
+  assert.equal(proposed.rows.length, 1);
+  assert.equal(proposed.rows[0].train_number, 'DZ-101');
+  assert.equal(proposed.rows[0].departure_location, 'Drizzle North');
+  assert.equal(proposed.rows[0].first_conflict, '["2025-03-04 01:00:00","2025-03-04 01:30:00")');
+
+  const { rows: [{ present }] } = await db.execute(
+    sql`SELECT to_regproc('railway.schedule_overview') IS NOT NULL AS present`);
+  if (!present) {
+    t.diagnostic('railway.schedule_overview (issue 5) is not installed in this build: report not run');
+    return;
+  }
+  const report = await db.execute(sql`SELECT * FROM railway.schedule_overview('2025-01-01')`);
+  assert.ok(Array.isArray(report.rows));
+});
+
+test('a transaction rolled back by a constraint error leaves nothing behind', async () => {
+  await assert.rejects(db.transaction(async (tx) => {
+    const [t2] = await tx.insert(trains).values({ trainNumber: 'DZ-ROLLBACK' }).returning();
+    await tx.insert(schedules).values({
+      trainId: t2.id,
+      departureLocationId: from.id,
+      arrivalLocationId: from.id, // check_different_locations
+      scheduledDeparture: d('2025-03-03 10:00:00'),
+      scheduledArrival: d('2025-03-03 11:00:00'),
+    });
+  }), (error) => pgErrorOf(error).code === '23514');
+  const left = await db.select().from(trains).where(eq(trains.trainNumber, 'DZ-ROLLBACK'));
+  assert.deepEqual(left, []);
+});
+
+test('a transaction rolled back by a trigger error leaves nothing behind', async (t) => {
+  if (!(await hasConflictValidation())) {
+    t.skip('railway.schedules has no validation trigger or exclusion constraint (issue 4) in this build');
+    return;
+  }
+  await assert.rejects(db.transaction(async (tx) => {
+    const [loc] = await tx.insert(locations).values({ name: 'Drizzle Depot', code: 'DZD' }).returning();
+    await tx.insert(schedules).values({
+      trainId: train.id,
+      departureLocationId: loc.id,
+      arrivalLocationId: to.id,
+      scheduledDeparture: d('2025-03-04 01:00:00'),
+      scheduledArrival: d('2025-03-04 02:00:00'),
+      runningDays: [false, true, false, false, false, false, false],
+      effectiveStartDate: d('2025-03-01 00:00:00'),
+    });
+  }), (error) => pgErrorOf(error).code === '23P01');
+  assert.deepEqual(await db.select().from(locations).where(eq(locations.code, 'DZD')), []);
+  const count = await db.execute(sql`SELECT count(*)::int AS n FROM railway.schedules WHERE train_id = ${train.id}`);
+  assert.equal(count.rows[0].n, 1);
+});
