@@ -116,7 +116,7 @@ psql_demo -c "SELECT * FROM railway.find_conflicts()"
 
 section "railway.health()"
 if exists "to_regproc('railway.health') IS NOT NULL"; then
-    psql_demo -c "SELECT * FROM railway.health()"
+    psql_demo -At -c "SELECT jsonb_pretty(railway.health())"
 else
     echo "railway.health() (issue 6) is not installed in this build"
 fi
