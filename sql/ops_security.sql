@@ -2,10 +2,11 @@
 -- DEFINER is used only where needed (and then not executable by PUBLIC), and objects planted in
 -- a schema earlier on a user's search_path cannot hijack any railway function.
 
--- Every function of the extension written in SQL or PL/pgSQL pins search_path.
+-- Every function of the extension written in SQL or PL/pgSQL pins search_path (aggregates
+-- have no body of their own: their support functions are in C).
 SELECT p.oid::regprocedure AS function_without_pinned_search_path
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-WHERE p.pronamespace = 'railway'::regnamespace AND l.lanname <> 'c'
+WHERE p.pronamespace = 'railway'::regnamespace AND l.lanname <> 'c' AND p.prokind <> 'a'
   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c LIKE 'search\_path=%')
 ORDER BY 1;
 

@@ -1,6 +1,7 @@
 #include "day_set.hpp"
 
 #include "error.hpp"
+#include "wire.hpp"
 
 #include <algorithm>
 #include <string>
@@ -14,38 +15,6 @@ constexpr std::int64_t kMinBlock = floor_div(
     floor_div(kTimestampMinusInfinity + 1, kUsecPerDay), DaySet::kDaysPerBlock);
 constexpr std::int64_t kMaxBlock =
     floor_div(floor_div(kTimestampInfinity - 1, kUsecPerDay), DaySet::kDaysPerBlock);
-
-void put_le(std::vector<std::uint8_t>& out, std::uint64_t value, int bytes) {
-    for (int byte = 0; byte < bytes; ++byte)
-        out.push_back(static_cast<std::uint8_t>(value >> (8 * byte)));
-}
-
-[[noreturn]] void fail(const std::string& why) {
-    throw Error(sqlstate::invalid_binary_representation,
-                "invalid serialized railway.operation_days state", why);
-}
-
-// Bounds-checked little-endian reading; running out of data is 22P03.
-class Reader {
-public:
-    Reader(const std::uint8_t* data, std::size_t size) : next_(data), end_(data + size) {}
-
-    std::size_t remaining() const { return static_cast<std::size_t>(end_ - next_); }
-
-    std::uint64_t le(int bytes) {
-        if (remaining() < static_cast<std::size_t>(bytes))
-            fail("The data ends too early.");
-        std::uint64_t value = 0;
-        for (int byte = 0; byte < bytes; ++byte)
-            value |= static_cast<std::uint64_t>(next_[byte]) << (8 * byte);
-        next_ += bytes;
-        return value;
-    }
-
-private:
-    const std::uint8_t* next_;
-    const std::uint8_t* end_;
-};
 
 }  // namespace
 
@@ -122,55 +91,55 @@ std::vector<std::uint8_t> DaySet::serialize() const {
     std::vector<std::uint8_t> out;
     out.reserve(5 + static_cast<std::size_t>(blocks) * (10 + sizeof(Bitmap)));
     out.push_back(kFormatVersion);
-    put_le(out, blocks, 4);
+    wire::put_le(out, blocks, 4);
     for_each_block([&](std::int64_t block, const Bitmap& bits) {
-        put_le(out, static_cast<std::uint64_t>(block), 8);
+        wire::put_le(out, static_cast<std::uint64_t>(block), 8);
         std::uint64_t word_mask = 0;
         for (std::size_t w = 0; w < kWordsPerBlock; ++w)
             if (bits[w] != 0)
                 word_mask |= std::uint64_t{1} << w;
-        put_le(out, word_mask, 2);
+        wire::put_le(out, word_mask, 2);
         for (const std::uint64_t word : bits)
             if (word != 0)
-                put_le(out, word, 8);
+                wire::put_le(out, word, 8);
     });
     return out;
 }
 
 DaySet DaySet::deserialize(const std::uint8_t* data, std::size_t size,
                            std::pmr::memory_resource* memory) {
-    Reader in(data, size);
+    wire::Reader in(data, size, "invalid serialized railway.operation_days state");
     if (in.le(1) != kFormatVersion)
-        fail("Unknown format version.");
+        in.fail("Unknown format version.");
     const std::uint64_t block_count = in.le(4);
     // Every block takes at least 18 bytes, which bounds the loop by the input size.
     if (block_count > in.remaining() / 18)
-        fail("Too many blocks for the data size.");
+        in.fail("Too many blocks for the data size.");
 
     DaySet set(memory);
     std::int64_t previous = kMinBlock - 1;
     for (std::uint64_t i = 0; i < block_count; ++i) {
         const auto block = static_cast<std::int64_t>(in.le(8));
         if (block < kMinBlock || block > kMaxBlock)
-            fail("A block number is out of range.");
+            in.fail("A block number is out of range.");
         if (block <= previous)
-            fail("The blocks are not in ascending order.");
+            in.fail("The blocks are not in ascending order.");
         previous = block;
         const std::uint64_t word_mask = in.le(2);
         if (word_mask == 0)
-            fail("A block is empty.");
+            in.fail("A block is empty.");
         Bitmap& bits = set.bitmap(block);
         for (std::size_t w = 0; w < kWordsPerBlock; ++w) {
             if ((word_mask & (std::uint64_t{1} << w)) == 0)
                 continue;
             bits[w] = in.le(8);
             if (bits[w] == 0)
-                fail("A word marked nonzero is zero.");
+                in.fail("A word marked nonzero is zero.");
             set.days_ += __builtin_popcountll(bits[w]);
         }
     }
     if (in.remaining() != 0)
-        fail("Trailing bytes.");
+        in.fail("Trailing bytes.");
     return set;
 }
 

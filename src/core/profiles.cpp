@@ -1,6 +1,7 @@
 #include "profiles.hpp"
 
 #include "error.hpp"
+#include "wire.hpp"
 
 #include <string>
 
@@ -27,9 +28,7 @@ std::vector<std::uint8_t> serialize_counts(std::uint8_t version,
     out.reserve(1 + 8 * N);
     out.push_back(version);
     for (const std::int64_t count : counts)
-        for (int byte = 0; byte < 8; ++byte)
-            out.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(count) >>
-                                                    (8 * byte)));
+        wire::put_le(out, static_cast<std::uint64_t>(count));
     return out;
 }
 
@@ -44,12 +43,10 @@ std::array<std::int64_t, N> deserialize_counts(std::uint8_t version, const std::
     if (data[0] != version)
         throw Error(sqlstate::invalid_binary_representation, message,
                     "Unknown format version.");
+    wire::Reader in(data + 1, size - 1, message.c_str());
     std::array<std::int64_t, N> counts;
     for (std::size_t i = 0; i < N; ++i) {
-        std::uint64_t bits = 0;
-        for (std::size_t byte = 0; byte < 8; ++byte)
-            bits |= static_cast<std::uint64_t>(data[1 + 8 * i + byte]) << (8 * byte);
-        counts[i] = static_cast<std::int64_t>(bits);
+        counts[i] = in.i64();
         if (counts[i] < 0)
             throw Error(sqlstate::invalid_binary_representation, message, "A count is negative.");
     }

@@ -1,6 +1,7 @@
 #include "punctuality.hpp"
 
 #include "error.hpp"
+#include "wire.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -60,19 +61,6 @@ std::int64_t checked_add(std::int64_t a, std::int64_t b) {
     return sum;
 }
 
-void put_u64(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    for (int byte = 0; byte < 8; ++byte)
-        out.push_back(static_cast<std::uint8_t>(value >> (8 * byte)));
-}
-
-void put_varint(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    while (value >= 0x80) {
-        out.push_back(static_cast<std::uint8_t>(value | 0x80));
-        value >>= 7;
-    }
-    out.push_back(static_cast<std::uint8_t>(value));
-}
-
 std::uint64_t zigzag_encode(std::int64_t value) {
     return (static_cast<std::uint64_t>(value) << 1) ^ (value < 0 ? ~std::uint64_t{0} : 0);
 }
@@ -80,57 +68,6 @@ std::uint64_t zigzag_encode(std::int64_t value) {
 std::int64_t zigzag_decode(std::uint64_t code) {
     return static_cast<std::int64_t>((code >> 1) ^ (~(code & 1) + 1));
 }
-
-// Bounds-checked reading of serialize()'s layout; any violation is 22P03.
-class Reader {
-public:
-    Reader(const std::uint8_t* data, std::size_t size) : next_(data), end_(data + size) {}
-
-    [[noreturn]] static void fail(const std::string& why) {
-        throw Error(sqlstate::invalid_binary_representation,
-                    "invalid serialized railway.punctuality state", why);
-    }
-
-    std::size_t remaining() const { return static_cast<std::size_t>(end_ - next_); }
-
-    std::uint8_t u8() {
-        if (next_ == end_)
-            fail("The data ends too early.");
-        return *next_++;
-    }
-
-    std::uint64_t u64() {
-        if (remaining() < 8)
-            fail("The data ends too early.");
-        std::uint64_t value = 0;
-        for (int byte = 0; byte < 8; ++byte)
-            value |= static_cast<std::uint64_t>(next_[byte]) << (8 * byte);
-        next_ += 8;
-        return value;
-    }
-
-    std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
-
-    // Canonical LEB128 only: no overlong encodings, nothing beyond 64 bits.
-    std::uint64_t varint() {
-        std::uint64_t value = 0;
-        for (int shift = 0;; shift += 7) {
-            const std::uint8_t byte = u8();
-            if (shift == 63 && byte > 1)
-                fail("A varint exceeds 64 bits.");
-            value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-            if ((byte & 0x80) == 0) {
-                if (byte == 0 && shift > 0)
-                    fail("A varint is not in its shortest form.");
-                return value;
-            }
-        }
-    }
-
-private:
-    const std::uint8_t* next_;
-    const std::uint8_t* end_;
-};
 
 }  // namespace
 
@@ -286,21 +223,21 @@ std::vector<std::uint8_t> PunctualityState::serialize() const {
     out.reserve(2 + 7 * 8 + 10 + static_cast<std::size_t>(minutes) * 3);
     out.push_back(kFormatVersion);
     out.push_back(has_on_time_within_ ? 1 : 0);
-    put_u64(out, static_cast<std::uint64_t>(on_time_within_));
-    put_u64(out, static_cast<std::uint64_t>(runs_));
-    put_u64(out, static_cast<std::uint64_t>(measured_));
-    put_u64(out, static_cast<std::uint64_t>(on_time_));
+    wire::put_le(out, static_cast<std::uint64_t>(on_time_within_));
+    wire::put_le(out, static_cast<std::uint64_t>(runs_));
+    wire::put_le(out, static_cast<std::uint64_t>(measured_));
+    wire::put_le(out, static_cast<std::uint64_t>(on_time_));
     const auto sum_bits = static_cast<UInt128>(delay_sum_);
-    put_u64(out, static_cast<std::uint64_t>(sum_bits));
-    put_u64(out, static_cast<std::uint64_t>(sum_bits >> 64));
-    put_varint(out, minutes);
+    wire::put_le(out, static_cast<std::uint64_t>(sum_bits));
+    wire::put_le(out, static_cast<std::uint64_t>(sum_bits >> 64));
+    wire::put_varint(out, minutes);
 
     bool first = true;
     std::int64_t previous = 0;
     for_each_minute([&](std::int64_t minute, std::int64_t count) {
-        put_varint(out, first ? zigzag_encode(minute)
+        wire::put_varint(out, first ? zigzag_encode(minute)
                               : static_cast<std::uint64_t>(minute - previous - 1));
-        put_varint(out, static_cast<std::uint64_t>(count));
+        wire::put_varint(out, static_cast<std::uint64_t>(count));
         first = false;
         previous = minute;
     });
@@ -309,12 +246,12 @@ std::vector<std::uint8_t> PunctualityState::serialize() const {
 
 PunctualityState PunctualityState::deserialize(const std::uint8_t* data, std::size_t size,
                                                std::pmr::memory_resource* memory) {
-    Reader in(data, size);
+    wire::Reader in(data, size, "invalid serialized railway.punctuality state");
     if (in.u8() != kFormatVersion)
-        Reader::fail("Unknown format version.");
+        in.fail("Unknown format version.");
     const std::uint8_t flags = in.u8();
     if ((flags & ~1u) != 0)
-        Reader::fail("Unknown flags.");
+        in.fail("Unknown flags.");
     PunctualityState state(memory);
     state.has_on_time_within_ = (flags & 1) != 0;
     state.on_time_within_ = in.i64();
@@ -326,14 +263,14 @@ PunctualityState PunctualityState::deserialize(const std::uint8_t* data, std::si
     state.delay_sum_ = static_cast<Int128>((static_cast<UInt128>(sum_high) << 64) | sum_low);
 
     if (state.on_time_ < 0 || state.measured_ < state.on_time_ || state.runs_ < state.measured_)
-        Reader::fail("The counts are not 0 <= on_time <= measured <= runs.");
+        in.fail("The counts are not 0 <= on_time <= measured <= runs.");
     if (!state.has_on_time_within_ && (state.on_time_within_ != 0 || state.runs_ != 0))
-        Reader::fail("A state without rows has counts or a threshold.");
+        in.fail("A state without rows has counts or a threshold.");
 
     // Every entry takes at least two bytes, which bounds the loop by the input size.
     const std::uint64_t minutes = in.varint();
     if (minutes > in.remaining() / 2 || minutes > static_cast<std::uint64_t>(state.measured_))
-        Reader::fail("Too many delay minutes.");
+        in.fail("Too many delay minutes.");
 
     // Besides the row count, the histogram bounds the delay sum and the on-time count: a row in
     // minute m has a delay in [m, m + 1) minutes.
@@ -348,15 +285,15 @@ PunctualityState PunctualityState::deserialize(const std::uint8_t* data, std::si
         if (entry == 0) {
             minute = zigzag_decode(code);
             if (minute < kMinMinute || minute > kMaxMinute)
-                Reader::fail("A delay minute is out of range.");
+                in.fail("A delay minute is out of range.");
         } else {
             if (code >= static_cast<std::uint64_t>(kMaxMinute - minute))
-                Reader::fail("A delay minute is out of range.");
+                in.fail("A delay minute is out of range.");
             minute += 1 + static_cast<std::int64_t>(code);
         }
         const std::uint64_t count = in.varint();
         if (count == 0 || count > static_cast<std::uint64_t>(state.measured_ - rows))
-            Reader::fail("The delay minutes do not add up to the measured count.");
+            in.fail("The delay minutes do not add up to the measured count.");
         const auto rows_in_minute = static_cast<std::int64_t>(count);
         rows += rows_in_minute;
         const Int128 first_micro = static_cast<Int128>(minute) * kUsecPerMinute;
@@ -370,13 +307,13 @@ PunctualityState PunctualityState::deserialize(const std::uint8_t* data, std::si
         state.count_minute(minute, rows_in_minute);
     }
     if (in.remaining() != 0)
-        Reader::fail("Trailing bytes.");
+        in.fail("Trailing bytes.");
     if (rows != state.measured_)
-        Reader::fail("The delay minutes do not add up to the measured count.");
+        in.fail("The delay minutes do not add up to the measured count.");
     if (state.delay_sum_ < lowest_sum || state.delay_sum_ > highest_sum)
-        Reader::fail("The delay sum does not match the delay minutes.");
+        in.fail("The delay sum does not match the delay minutes.");
     if (state.on_time_ < surely_on_time || state.on_time_ > maybe_on_time)
-        Reader::fail("The on-time count does not match the delay minutes.");
+        in.fail("The on-time count does not match the delay minutes.");
     return state;
 }
 

@@ -24,6 +24,9 @@ int sqlstate_code(const char* sqlstate) noexcept {
 }  // namespace
 
 void capture_current_exception(CaughtError& out) noexcept {
+    out.sqlerrcode = 0;
+    out.pg_error = nullptr;
+    out.message[0] = out.detail[0] = out.hint[0] = '\0';
     try {
         throw;
     } catch (const PgError& e) {
