@@ -38,7 +38,7 @@ DayMask parse_running_days(std::string_view text) {
 
 void require_running_day(DayMask days) {
     if ((days & kAllDays) == 0) {
-        throw Error(sqlstate::invalid_parameter_value,
+        throw Error(sqlstate::check_violation,
                     "running_days must have at least one running day",
                     "All seven elements of running_days are false.",
                     "Set the weekdays the service runs to true, or cancel the schedule instead.");

@@ -22,7 +22,7 @@ std::string format_running_days(DayMask days);
 // at least one running day check that themselves). Throws 22P02 on anything else.
 DayMask parse_running_days(std::string_view text);
 
-// Throws 22023 with the operator-facing explanation when no day runs.
+// Throws 23514 (a schedule rule, like the others of DESIGN.md section 4) when no day runs.
 void require_running_day(DayMask days);
 
 }  // namespace railway

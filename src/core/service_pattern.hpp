@@ -49,7 +49,7 @@ inline bool operator!=(const Window& a, const Window& b) { return !(a == b); }
 //   22008 departure or arrival infinite or outside the timestamp range (same for start/end);
 //   23514 'Arrival must be after departure', 'End date must be after start date' (the end
 //         date may equal the start date: a one-day service), start +infinity, end -infinity;
-//   22023 no running day, or bits above Sunday.
+//   23514 no running day (a schedule rule); 22023 bits above Sunday.
 ServicePattern make_pattern(int64_t departure_ts, int64_t arrival_ts, uint8_t days,
                             int64_t start_ts, std::optional<int64_t> end_ts);
 

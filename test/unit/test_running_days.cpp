@@ -50,7 +50,7 @@ TEST(RunningDays, RequiresARunningDay) {
         require_running_day(0);
         ADD_FAILURE() << "no error for an empty mask";
     } catch (const Error& e) {
-        EXPECT_STREQ(e.sqlstate(), sqlstate::invalid_parameter_value);
+        EXPECT_STREQ(e.sqlstate(), sqlstate::check_violation);
     }
 }
 

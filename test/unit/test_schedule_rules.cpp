@@ -58,7 +58,7 @@ TEST(ScheduleRules, EachRuleHasItsOwnMessage) {
 
     row = valid_row();
     row.running_days = 0;
-    EXPECT_EQ(violation(row), "22023 running_days must have at least one running day");
+    EXPECT_EQ(violation(row), "23514 running_days must have at least one running day");
 
     row = valid_row();
     row.status = "late";

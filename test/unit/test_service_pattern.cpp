@@ -205,12 +205,12 @@ TEST(ServicePattern, MakePatternErrors) {
     expect_error([&] { make_pattern(kMinTimestamp, kEndTimestamp - 1, 0x7F, start, std::nullopt); },
                  sqlstate::datetime_field_overflow);
     expect_error([&] { make_pattern(dep, arr, 0, start, std::nullopt); },
-                 sqlstate::invalid_parameter_value,
+                 sqlstate::check_violation,
                  "running_days must have at least one running day");
     expect_error([&] { make_pattern(dep, arr, 0x81, start, std::nullopt); },
                  sqlstate::invalid_parameter_value);
     expect_error([&] { make_pattern(dep, arr, 0x80, start, std::nullopt); },
-                 sqlstate::invalid_parameter_value);
+                 sqlstate::check_violation);
     expect_error([&] { make_pattern(dep, arr, 0x7F, kTimestampInfinity, std::nullopt); },
                  sqlstate::check_violation);
     expect_error([&] { make_pattern(dep, arr, 0x7F, start, kTimestampMinusInfinity); },
