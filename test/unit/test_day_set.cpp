@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -41,20 +43,7 @@ DaySet round_trip(const DaySet& set) {
     return DaySet::deserialize(bytes.data(), bytes.size());
 }
 
-template <typename F>
-void expect_error(F&& action, const char* sqlstate, const std::string& message_part = {}) {
-    try {
-        action();
-        ADD_FAILURE() << "expected SQLSTATE " << sqlstate;
-    } catch (const Error& error) {
-        EXPECT_STREQ(error.sqlstate(), sqlstate) << error.what();
-        if (!message_part.empty()) {
-            EXPECT_NE((std::string(error.what()) + " " + error.detail()).find(message_part),
-                      std::string::npos)
-                << error.what() << " / " << error.detail();
-        }
-    }
-}
+using test_support::expect_error;
 
 // Timestamps as real data has them (a few years, many rows per day), sometimes with a spread
 // over centuries or over the whole int64 range.
@@ -285,23 +274,7 @@ TEST(DaySet, StaysBoundedOverAMillionRows) {
     EXPECT_LE(set.serialize().size(), 5u + 5 * (10 + 128));
 }
 
-class CountingResource : public std::pmr::memory_resource {
-public:
-    std::size_t live = 0;
-
-private:
-    void* do_allocate(std::size_t bytes, std::size_t alignment) override {
-        live += bytes;
-        return std::pmr::new_delete_resource()->allocate(bytes, alignment);
-    }
-    void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
-        live -= bytes;
-        std::pmr::new_delete_resource()->deallocate(p, bytes, alignment);
-    }
-    bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-        return this == &other;
-    }
-};
+using test_support::CountingResource;
 
 TEST(DaySet, AllocatesOnlyFromTheGivenResource) {
     CountingResource memory;

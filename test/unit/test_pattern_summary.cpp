@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support.hpp"
+
 #include <random>
 #include <vector>
 
@@ -14,18 +16,9 @@ namespace {
 constexpr int64_t kMinute = kUsecPerMinute;
 constexpr int64_t kHour = kUsecPerHour;
 constexpr int64_t kDay = kUsecPerDay;
-constexpr int32_t kMon = 8766;  // 2024-01-01, a Monday
+constexpr int32_t kMon = test_support::kMonday2024;
 
-ServicePattern pattern(int64_t departure, int64_t duration, uint8_t days, int32_t first = kMon,
-                       int32_t last = kDayInfinity) {
-    ServicePattern p{};
-    p.departure_us = departure;
-    p.duration_us = duration;
-    p.days = days;
-    p.first_day = first;
-    p.last_day = last;
-    return p;
-}
+using test_support::pattern;
 
 // Departures at any minute (and sometimes a stray microsecond, to hit slot boundaries),
 // short, overnight and multi-day journeys, date ranges of days to open-ended.

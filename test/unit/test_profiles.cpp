@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support.hpp"
+
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -20,20 +22,7 @@ constexpr std::int64_t kMinusInfinity = std::numeric_limits<std::int64_t>::min()
 // 2024-03-01 00:00:00.
 constexpr std::int64_t kMarch2024 = 8'826 * kDay;
 
-template <typename F>
-void expect_error(F&& action, const char* sqlstate, const std::string& message_part = {}) {
-    try {
-        action();
-        ADD_FAILURE() << "expected SQLSTATE " << sqlstate;
-    } catch (const Error& error) {
-        EXPECT_STREQ(error.sqlstate(), sqlstate) << error.what();
-        if (!message_part.empty()) {
-            EXPECT_NE((std::string(error.what()) + " " + error.detail()).find(message_part),
-                      std::string::npos)
-                << error.what() << " / " << error.detail();
-        }
-    }
-}
+using test_support::expect_error;
 
 std::size_t hour_of(std::int64_t timestamp) {
     HourlyProfile profile;

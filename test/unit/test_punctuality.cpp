@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -101,20 +103,7 @@ void expect_identical(const PunctualityStats& got, const PunctualityStats& want)
     EXPECT_EQ(got.avg_delay_min, want.avg_delay_min);
 }
 
-template <typename F>
-void expect_error(F&& action, const char* sqlstate, const std::string& message_part = {}) {
-    try {
-        action();
-        ADD_FAILURE() << "expected SQLSTATE " << sqlstate;
-    } catch (const Error& error) {
-        EXPECT_STREQ(error.sqlstate(), sqlstate) << error.what();
-        if (!message_part.empty()) {
-            EXPECT_NE((std::string(error.what()) + " " + error.detail()).find(message_part),
-                      std::string::npos)
-                << error.what() << " / " << error.detail();
-        }
-    }
-}
+using test_support::expect_error;
 
 PunctualityState round_trip(const PunctualityState& state) {
     const std::vector<std::uint8_t> bytes = state.serialize();
@@ -587,26 +576,7 @@ TEST(Punctuality, StateSizeStaysBoundedOverAMillionRows) {
     EXPECT_LT(state.serialize().size(), 4096u);
 }
 
-// Counts what the state allocates, to show every byte comes from the given resource.
-class CountingResource : public std::pmr::memory_resource {
-public:
-    std::size_t live = 0;
-    std::size_t total = 0;
-
-private:
-    void* do_allocate(std::size_t bytes, std::size_t alignment) override {
-        live += bytes;
-        total += bytes;
-        return std::pmr::new_delete_resource()->allocate(bytes, alignment);
-    }
-    void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
-        live -= bytes;
-        std::pmr::new_delete_resource()->deallocate(p, bytes, alignment);
-    }
-    bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-        return this == &other;
-    }
-};
+using test_support::CountingResource;
 
 TEST(Punctuality, AllocatesOnlyFromTheGivenResource) {
     CountingResource memory;
