@@ -111,10 +111,27 @@ double summary_size(const PatternSummary& summary) {
     return static_cast<double>(popcount(summary)) / kSlotsPerWeek + std::log2(1.0 + span_days) / 32.0;
 }
 
+// summary_size(merged) - summary_size(summary), without building the merged summary: only
+// the slots `added` brings and, if the span widens, the change of its logarithmic measure.
+// GiST calls this for every entry of every inner page an insert passes, so it stays cheap.
 double growth(const PatternSummary& summary, const PatternSummary& added) {
-    PatternSummary merged = summary;
-    merge(merged, added);
-    return std::max(0.0, summary_size(merged) - summary_size(summary));
+    if (is_empty(added)) return 0.0;
+    if (is_empty(summary)) return summary_size(added);
+    int new_slots = 0;
+    for (int i = 0; i < kSlotWords; ++i) {
+        const uint64_t bits = added.slots[i] & ~summary.slots[i];
+        if (bits != 0) new_slots += __builtin_popcountll(bits);
+    }
+    double span_growth = 0.0;
+    if (added.min_start_us < summary.min_start_us || added.max_end_us > summary.max_end_us) {
+        auto span_measure = [](int64_t from, int64_t to) {
+            return std::log2(1.0 + (static_cast<double>(to) - static_cast<double>(from)) / kDay) / 32.0;
+        };
+        span_growth = span_measure(std::min(summary.min_start_us, added.min_start_us),
+                                   std::max(summary.max_end_us, added.max_end_us)) -
+                      span_measure(summary.min_start_us, summary.max_end_us);
+    }
+    return std::max(0.0, static_cast<double>(new_slots) / kSlotsPerWeek + span_growth);
 }
 
 bool operator==(const PatternSummary& a, const PatternSummary& b) {

@@ -52,11 +52,27 @@ Datum inner_key(const PatternSummary& summary) {
     return PointerGetDatum(key);
 }
 
+// The summary of the last leaf pattern summarized. An insert asks for the summary of its new
+// leaf key once per entry of every inner page on its way down (penalty) and again for each
+// parent key it adjusts (union); summarize() is pure, so one remembered result serves them all.
+struct LastLeaf {
+    bool valid;
+    ServicePattern pattern;
+    PatternSummary summary;
+};
+LastLeaf last_leaf{};
+
 // The summary of either form.
 PatternSummary summary_of(Datum datum) {
     const void* key = DatumGetPointer(datum);
-    if (is_leaf_key(key)) return summarize(static_cast<const LeafKey*>(key)->pattern);
-    return static_cast<const InnerKey*>(key)->summary;
+    if (!is_leaf_key(key)) return static_cast<const InnerKey*>(key)->summary;
+    const ServicePattern& pattern = static_cast<const LeafKey*>(key)->pattern;
+    if (!last_leaf.valid || last_leaf.pattern != pattern) {
+        last_leaf.summary = summarize(pattern);
+        last_leaf.pattern = pattern;
+        last_leaf.valid = true;
+    }
+    return last_leaf.summary;
 }
 
 // The query's summary, cached for the scan (consistent() is called once per inner entry).

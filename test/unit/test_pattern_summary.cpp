@@ -7,6 +7,7 @@
 
 #include "support.hpp"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -137,6 +138,22 @@ TEST(PatternSummary, GrowthIsZeroForACoveredSummary) {
     EXPECT_EQ(growth(big, inside), 0.0);
     EXPECT_GT(growth(inside, big), 0.0);
     EXPECT_GT(summary_size(big), summary_size(inside));
+}
+
+// growth() skips building the merged summary; it must still be exactly what merging adds.
+TEST(PatternSummary, GrowthIsTheSizeMergingAdds) {
+    std::mt19937_64 random(7);
+    for (int i = 0; i < 20000; ++i) {
+        PatternSummary summary = empty_summary();
+        const int merged_count = static_cast<int>(random() % 4);
+        for (int k = 0; k < merged_count; ++k) merge(summary, summarize(random_pattern(random)));
+        const PatternSummary added = summarize(random_pattern(random));
+        PatternSummary merged = summary;
+        merge(merged, added);
+        const double expected = std::max(0.0, summary_size(merged) - summary_size(summary));
+        ASSERT_NEAR(growth(summary, added), expected, 1e-12) << "case " << i;
+        ASSERT_GE(growth(summary, added), 0.0);
+    }
 }
 
 TEST(PatternSummary, SplitSeparatesClustersAndRespectsMinimumFill) {
