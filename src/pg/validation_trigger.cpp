@@ -12,7 +12,8 @@
 //      rows, whatever the isolation level, as exclusion constraints do), through the exclusion
 //      constraint's GiST index (train = and pattern &&), else a btree index on the train
 //      column, else the heap; a conflicting row of a transaction still in progress (one that
-//      bypassed the trigger) is waited for, then the scan restarts;
+//      bypassed the trigger) is waited for, then the scan restarts. An index scan is begun
+//      once per statement and rescanned for each row (see OpenScan);
 //   3. raise conflict_error() (23P01) naming the other row, the train and the first window.
 // The exclusion constraint on railway.schedules remains the race-free backstop for writers
 // that bypass the trigger (disabled triggers, session_replication_role = replica).
@@ -46,6 +47,8 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -105,6 +108,7 @@ struct Config {
     bool railway_schedules;  // the train number comes from railway.trains
     SearchPath path;
     Oid index;
+    Oid index_collation;  // of the index's train column
     StrategyNumber train_strategy;
     RegProcedure train_procedure;
     bool pattern_key;  // the index's second column is a service pattern with &&
@@ -116,6 +120,7 @@ struct Config {
     FmgrInfo train_eq;    // for the heap path
     FmgrInfo train_hash;  // the lock bucket (fn_oid InvalidOid: bucket 0)
     Oid pattern_type;
+    struct OpenScan* open_scan;  // the statement's index scan (index paths), in the same context
 };
 
 [[noreturn]] void config_error(const char* sqlstate, const std::string& message, const std::string& detail = {}) {
@@ -178,6 +183,7 @@ void choose_search_path(Config& config, Relation relation) {
             RelationGetExclusionInfo(index, &operators, &procedures, &strategies);
             config.path = SearchPath::kExclusionIndex;
             config.index = index_oid;
+            config.index_collation = index->rd_indcollation[0];
             config.train_strategy = strategies[0];
             config.train_procedure = procedures[0];
             config.pattern_key = form->indnkeyatts >= 2 && form->indkey.values[1] == 0 &&
@@ -197,6 +203,7 @@ void choose_search_path(Config& config, Relation relation) {
             if (OidIsValid(op)) {
                 config.path = SearchPath::kTrainIndex;
                 config.index = index_oid;
+                config.index_collation = index->rd_indcollation[0];
                 config.train_strategy = BTEqualStrategyNumber;
                 config.train_procedure = get_opcode(op);
                 config.pattern_key = false;
@@ -280,6 +287,142 @@ void build_config(Config& config, const TriggerData* trigger, MemoryContext cont
     choose_search_path(config, relation);
 }
 
+// The index scan of the conflict search, kept open for the rows of one statement:
+// index_beginscan() of a GiST index costs about as much as the search itself (it zeroes a
+// 12 kB work area and sets up every support function), so the trigger begins one scan per
+// statement and rescans it for each row.
+//   - Its buffer pins, relcache and tuple descriptor references belong to a resource owner
+//     of its own, a child of the (sub)transaction's owner, and its memory to a context of
+//     its own under TopTransactionContext: both outlive the portal that runs the statement,
+//     never the transaction.
+//   - It is ended when the statement's memory (the trigger's fn_mcxt) goes, or just before
+//     the (sub)transaction that began it commits (XactCallback / SubXactCallback), whichever
+//     comes first; on abort the resource owner has already released what it held, and the
+//     scan is only forgotten.
+struct OpenScan {
+    OpenScan* next;  // in open_scans while live
+    bool live;
+    SubTransactionId subxact;  // the (sub)transaction that began it
+    ResourceOwner owner;
+    MemoryContext memory;
+    Relation index;
+    IndexScanDesc scan;
+    TupleTableSlot* slot;
+    SnapshotData dirty;
+    MemoryContextCallback on_statement_end;
+};
+OpenScan* open_scans = nullptr;
+
+void unlink_scan(OpenScan* open) {
+    for (OpenScan** link = &open_scans; *link != nullptr; link = &(*link)->next) {
+        if (*link == open) {
+            *link = open->next;
+            break;
+        }
+    }
+    open->next = nullptr;
+    open->live = false;
+}
+
+// Runs `call` with `owner` as the current resource owner. A PostgreSQL error or a C++
+// exception thrown by `call` always ends in an abort, which resets the current owner itself;
+// the catch only keeps the owner right for C++ code on the way there.
+template <typename Call>
+void with_owner(ResourceOwner owner, Call&& call) {
+    ResourceOwner const saved = CurrentResourceOwner;
+    CurrentResourceOwner = owner;
+    try {
+        call();
+    } catch (...) {
+        CurrentResourceOwner = saved;
+        throw;
+    }
+    CurrentResourceOwner = saved;
+}
+
+// Ends a live scan and releases its resource owner (the transaction is healthy).
+void close_scan(OpenScan* open) {
+    unlink_scan(open);
+    with_owner(open->owner, [&] {
+        index_endscan(open->scan);
+        ExecDropSingleTupleTableSlot(open->slot);
+        index_close(open->index, NoLock);
+    });
+    // As PortalDrop does: the lock on the index passes to the parent owner.
+    ResourceOwnerRelease(open->owner, RESOURCE_RELEASE_BEFORE_LOCKS, true, false);
+    ResourceOwnerRelease(open->owner, RESOURCE_RELEASE_LOCKS, true, false);
+    ResourceOwnerRelease(open->owner, RESOURCE_RELEASE_AFTER_LOCKS, true, false);
+    ResourceOwnerDelete(open->owner);
+    MemoryContextDelete(open->memory);
+}
+
+void on_statement_end(void* argument) {
+    auto* open = static_cast<OpenScan*>(argument);
+    if (open->live) close_scan(open);
+}
+
+void on_transaction_event(XactEvent event, void*) {
+    const bool healthy = event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
+                         event == XACT_EVENT_PRE_PREPARE;
+    while (open_scans != nullptr) {
+        if (healthy) {
+            close_scan(open_scans);
+        } else {
+            unlink_scan(open_scans);  // abort: already released by the resource owners
+        }
+    }
+}
+
+void on_subtransaction_event(SubXactEvent event, SubTransactionId subxact, SubTransactionId, void*) {
+    if (event != SUBXACT_EVENT_PRE_COMMIT_SUB && event != SUBXACT_EVENT_ABORT_SUB) return;
+    for (OpenScan* open = open_scans; open != nullptr;) {
+        OpenScan* next = open->next;
+        if (open->subxact >= subxact) {
+            if (event == SUBXACT_EVENT_PRE_COMMIT_SUB) {
+                close_scan(open);
+            } else {
+                unlink_scan(open);
+            }
+        }
+        open = next;
+    }
+}
+
+OpenScan* new_open_scan(MemoryContext statement_memory) {
+    static bool callbacks_registered = false;
+    return pg_guarded([&] {
+        if (!callbacks_registered) {
+            RegisterXactCallback(on_transaction_event, nullptr);
+            RegisterSubXactCallback(on_subtransaction_event, nullptr);
+            callbacks_registered = true;
+        }
+        auto* open = static_cast<OpenScan*>(MemoryContextAllocZero(statement_memory, sizeof(OpenScan)));
+        open->on_statement_end.func = on_statement_end;
+        open->on_statement_end.arg = open;
+        MemoryContextRegisterResetCallback(statement_memory, &open->on_statement_end);
+        return open;
+    });
+}
+
+// Begins the statement's scan if it is not open. Runs inside pg_guarded.
+void ensure_open(const Config& config, OpenScan* open, Relation relation, int nkeys) {
+    if (open->live) return;
+    open->owner = ResourceOwnerCreate(CurTransactionResourceOwner, "railway conflict search");
+    open->memory = AllocSetContextCreate(TopTransactionContext, "railway conflict search", ALLOCSET_SMALL_SIZES);
+    MemoryContext saved = MemoryContextSwitchTo(open->memory);
+    with_owner(open->owner, [&] {
+        InitDirtySnapshot(open->dirty);
+        open->index = index_open(config.index, RowExclusiveLock);
+        open->slot = table_slot_create(relation, nullptr);
+        open->scan = index_beginscan(relation, open->index, &open->dirty, nkeys, 0);
+    });
+    MemoryContextSwitchTo(saved);
+    open->subxact = GetCurrentSubTransactionId();
+    open->live = true;
+    open->next = open_scans;
+    open_scans = open;
+}
+
 const Config& config_for(FunctionCallInfo fcinfo, const TriggerData* trigger) {
     auto* config = static_cast<Config*>(fcinfo->flinfo->fn_extra);
     if (config != nullptr && config->trigger_oid == trigger->tg_trigger->tgoid &&
@@ -292,6 +435,7 @@ const Config& config_for(FunctionCallInfo fcinfo, const TriggerData* trigger) {
     pg_guarded([&] { build_config(built, trigger, context); });
     config = static_cast<Config*>(pg_guarded([&] { return MemoryContextAlloc(context, sizeof(Config)); }));
     *config = built;
+    if (config->path != SearchPath::kHeap) config->open_scan = new_open_scan(context);
     fcinfo->flinfo->fn_extra = config;
     return *config;
 }
@@ -466,76 +610,100 @@ void lock_train(const Config& config, Datum train) {
     (void)LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
-// Scans the train's rows (see the file comment). Runs inside pg_guarded: no C++ object with a
-// destructor lives in this frame.
-Found search(const Config& config, Relation relation, Datum train, const ServicePattern& pattern,
-             ItemPointer self) {
+// Looks at one row the search returned: true when the scan must wait for the transaction
+// `*wait_for` (it wrote a conflicting row and is still in progress); otherwise keeps in
+// `found` the conflicting row with the earliest first window (then the smallest id).
+bool examine(const Config& config, TupleTableSlot* slot, const SnapshotData& dirty, Datum train,
+             const ServicePattern& pattern, ItemPointer self, Found& found, TransactionId* wait_for) {
+    if (self != nullptr && ItemPointerEquals(&slot->tts_tid, self)) return false;
+    const RowValues other = read_row(config, slot);
+    if (other.null[kTrain] ||
+        !DatumGetBool(FunctionCall2Coll(const_cast<FmgrInfo*>(&config.train_eq), config.train_collation,
+                                        other.value[kTrain], train))) {
+        return false;
+    }
+    if (!row_is_active(config, other)) return false;
+    const std::optional<ServicePattern> other_pattern = stored_pattern(config, other);
+    if (!other_pattern || !conflicts(pattern, *other_pattern)) return false;
+    *wait_for = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+    if (TransactionIdIsValid(*wait_for)) return true;
+    const Window window = *first_conflict(pattern, *other_pattern);
+    if (!found.found || window.start_us < found.first.start_us ||
+        (window.start_us == found.first.start_us &&
+         integer_value(config.type[kId], other.value[kId]) < integer_value(config.type[kId], found.other_id))) {
+        found = Found{true, other.null[kId] ? Datum(0) : other.value[kId], window};
+    }
+    return false;
+}
+
+// Scans the train's rows through the statement's open index scan (see the file comment).
+// Runs inside pg_guarded: no C++ object with a destructor lives in this frame.
+Found search_index(const Config& config, Relation relation, Datum train, const ServicePattern& pattern,
+                   ItemPointer self) {
+    OpenScan* open = config.open_scan;
+    ScanKeyData keys[2];
+    int nkeys = 0;
+    ScanKeyEntryInitialize(&keys[nkeys++], 0, 1, config.train_strategy, InvalidOid, config.index_collation,
+                           config.train_procedure, train);
+    if (config.pattern_key) {
+        ScanKeyEntryInitialize(&keys[nkeys++], 0, 2, config.pattern_strategy, InvalidOid, InvalidOid,
+                               config.pattern_procedure, PointerGetDatum(&pattern));
+    }
+    ensure_open(config, open, relation, nkeys);
+    Found found{};
+    for (bool restart = true; restart;) {
+        restart = false;
+        found.found = false;
+        TransactionId wait_for = InvalidTransactionId;
+        ItemPointerData wait_tid;
+        with_owner(open->owner, [&] {
+            index_rescan(open->scan, keys, nkeys, nullptr, 0);
+            while (index_getnext_slot(open->scan, ForwardScanDirection, open->slot)) {
+                if (examine(config, open->slot, open->dirty, train, pattern, self, found, &wait_for)) {
+                    wait_tid = open->slot->tts_tid;
+                    break;
+                }
+            }
+            // Nothing stays pinned between rows: the slot's and the heap fetch's buffers go now.
+            ExecClearTuple(open->slot);
+            table_index_fetch_reset(open->scan->xs_heapfetch);
+        });
+        if (TransactionIdIsValid(wait_for)) {
+            // Written by a transaction still in progress: wait for it, then look again.
+            XactLockTableWait(wait_for, relation, &wait_tid, XLTW_RecheckExclusionConstr);
+            restart = true;
+        }
+    }
+    return found;
+}
+
+// Scans the whole table (no usable index), anew for each row. Runs inside pg_guarded.
+Found search_heap(const Config& config, Relation relation, Datum train, const ServicePattern& pattern,
+                  ItemPointer self) {
     Found found{};
     SnapshotData dirty;
     InitDirtySnapshot(dirty);
     TupleTableSlot* slot = table_slot_create(relation, nullptr);
-    Relation index = config.path == SearchPath::kHeap ? nullptr : index_open(config.index, RowExclusiveLock);
-    ScanKeyData keys[2];
-    int nkeys = 0;
-    if (index != nullptr) {
-        ScanKeyEntryInitialize(&keys[nkeys++], 0, 1, config.train_strategy, InvalidOid,
-                               index->rd_indcollation[0], config.train_procedure, train);
-        if (config.pattern_key) {
-            ScanKeyEntryInitialize(&keys[nkeys++], 0, 2, config.pattern_strategy, InvalidOid, InvalidOid,
-                                   config.pattern_procedure, PointerGetDatum(&pattern));
-        }
-    }
     for (bool restart = true; restart;) {
         restart = false;
         found.found = false;
-        IndexScanDesc index_scan = nullptr;
-        TableScanDesc heap_scan = nullptr;
-        if (index != nullptr) {
-            index_scan = index_beginscan(relation, index, &dirty, nkeys, 0);
-            index_rescan(index_scan, keys, nkeys, nullptr, 0);
-        } else {
-            heap_scan = table_beginscan(relation, &dirty, 0, nullptr);
-        }
-        while (index_scan != nullptr ? index_getnext_slot(index_scan, ForwardScanDirection, slot)
-                                     : table_scan_getnextslot(heap_scan, ForwardScanDirection, slot)) {
-            if (self != nullptr && ItemPointerEquals(&slot->tts_tid, self)) continue;
-            const RowValues other = read_row(config, slot);
-            if (other.null[kTrain] ||
-                !DatumGetBool(FunctionCall2Coll(const_cast<FmgrInfo*>(&config.train_eq), config.train_collation,
-                                                other.value[kTrain], train))) {
-                continue;
-            }
-            if (!row_is_active(config, other)) continue;
-            const std::optional<ServicePattern> other_pattern = stored_pattern(config, other);
-            if (!other_pattern || !conflicts(pattern, *other_pattern)) continue;
-            // Written by a transaction still in progress: wait for it, then look again.
-            const TransactionId wait_for = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
-            if (TransactionIdIsValid(wait_for)) {
-                const ItemPointerData tid = slot->tts_tid;
-                ExecClearTuple(slot);
-                if (index_scan != nullptr) index_endscan(index_scan);
-                if (heap_scan != nullptr) table_endscan(heap_scan);
-                XactLockTableWait(wait_for, relation, const_cast<ItemPointerData*>(&tid),
-                                  XLTW_RecheckExclusionConstr);
-                restart = true;
+        TransactionId wait_for = InvalidTransactionId;
+        ItemPointerData wait_tid;
+        TableScanDesc heap_scan = table_beginscan(relation, &dirty, 0, nullptr);
+        while (table_scan_getnextslot(heap_scan, ForwardScanDirection, slot)) {
+            if (examine(config, slot, dirty, train, pattern, self, found, &wait_for)) {
+                wait_tid = slot->tts_tid;
                 break;
             }
-            const Window window = *first_conflict(pattern, *other_pattern);
-            if (!found.found || window.start_us < found.first.start_us ||
-                (window.start_us == found.first.start_us &&
-                 integer_value(config.type[kId], other.value[kId]) <
-                     integer_value(config.type[kId], found.other_id))) {
-                found = Found{true, other.null[kId] ? Datum(0) : other.value[kId], window};
-            }
         }
-        if (!restart) {
-            ExecClearTuple(slot);
-            if (index_scan != nullptr) index_endscan(index_scan);
-            if (heap_scan != nullptr) table_endscan(heap_scan);
+        ExecClearTuple(slot);
+        table_endscan(heap_scan);
+        if (TransactionIdIsValid(wait_for)) {
+            XactLockTableWait(wait_for, relation, &wait_tid, XLTW_RecheckExclusionConstr);
+            restart = true;
         }
     }
     ExecDropSingleTupleTableSlot(slot);
-    if (index != nullptr) index_close(index, NoLock);
     return found;
 }
 
@@ -607,7 +775,8 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
         const ServicePattern pattern = checked.pattern;
         const Found found = pg_guarded([&] {
             lock_train(config, train);
-            return search(config, relation, train, pattern, self);
+            return config.path == SearchPath::kHeap ? search_heap(config, relation, train, pattern, self)
+                                                    : search_index(config, relation, train, pattern, self);
         });
         if (found.found) {
             throw conflict_error(integer_value(config.type[kId], found.other_id), train_name(config, train),
