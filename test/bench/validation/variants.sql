@@ -1,39 +1,70 @@
--- The three tables of the insert benchmark, each a copy of railway.schedules with the same
--- columns, defaults, CHECK constraints, identity and indexes (foreign keys left out of all
--- three, so that only validation differs):
---   bench.a  no validation;
---   bench.b  railway's trigger (railway.validate_schedule_trigger) and exclusion constraint;
---   bench.c  a PL/pgSQL trigger running the operations guide's validation and conflict
---            queries (arrival > departure, end >= start, absolute-time OVERLAPS).
-DROP TABLE IF EXISTS bench.a, bench.b, bench.c;
-DROP FUNCTION IF EXISTS bench.guide_validate(), bench.make_copy(text), bench.insert_row_by_row(text, integer);
+-- The functions of the insert benchmark (run.sh), in schema bench (generate.sql runs first).
+-- SELECT bench.make_variants() (re)creates the four tables, fresh, before each round:
+--   bench.a       a copy of railway.schedules (bench.make_copy), no validation;
+--   bench.a_gist  (a) plus a plain (non-constraint) GiST index on exactly the key and predicate of
+--                 railway.schedules_no_overlapping_runs (its pg_get_indexdef): the cost of
+--                 maintaining that index alone;
+--   bench.b       railway's trigger (railway.validate_schedule_trigger()) and the exclusion
+--                 constraint bench.b_no_overlapping_runs, created from pg_get_constraintdef of
+--                 railway.schedules_no_overlapping_runs (identical to the real one, whatever its
+--                 definition becomes);
+--   bench.c       a PL/pgSQL BEFORE INSERT OR UPDATE trigger (bench.guide_validate) running the
+--                 operations guide's checks: arrival after departure, end date not before start
+--                 date (23514), then the guide's conflict query as in bench_guide_per_schedule of
+--                 test/bench/conflicts/baselines.sql (joined to railway.trains and both
+--                 railway.locations, fetching the conflicting rows), 23P01 if it returns any.
+-- A copy (bench.make_copy) has the columns, defaults, CHECK constraints, identity and storage of
+-- railway.schedules, its primary key and unique constraints (pg_get_constraintdef) and every
+-- other index of it (pg_get_indexdef) except the exclusion constraint's, read from the catalog so
+-- that the copies keep in step with src/sql/10_schema.sql and 50_validation.sql; fillfactor 90
+-- like the original. No foreign keys (in none of the four: only validation differs), no other
+-- trigger.
+-- bench.insert_row_by_row(table, batch) inserts one staged batch row by row, each row in its own
+-- subtransaction, and returns how many rows were refused (23P01 or 23514).
 
 CREATE FUNCTION bench.make_copy(name text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
 BEGIN
+    EXECUTE format('DROP TABLE IF EXISTS bench.%I', name);
     EXECUTE format('CREATE TABLE bench.%I (LIKE railway.schedules INCLUDING DEFAULTS INCLUDING CONSTRAINTS
                     INCLUDING IDENTITY INCLUDING STORAGE) WITH (fillfactor = 90)', name);
-    EXECUTE format('ALTER TABLE bench.%I ADD PRIMARY KEY (id)', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (train_id)', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (departure_location_id)', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (arrival_location_id)', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (scheduled_departure, scheduled_arrival)', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (effective_start_date, effective_end_date)', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (train_id, scheduled_departure) WHERE NOT is_cancelled AND status <> ''cancelled''', name);
-    EXECUTE format('CREATE INDEX ON bench.%I (scheduled_departure) WHERE status = ''delayed''', name);
+    -- Primary key and unique constraints, as constraints.
+    FOR r IN SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+             WHERE conrelid = 'railway.schedules'::regclass AND contype IN ('p', 'u') ORDER BY conname LOOP
+        EXECUTE format('ALTER TABLE bench.%I ADD CONSTRAINT %I %s', name,
+                       name || '_' || r.conname, r.def);
+    END LOOP;
+    -- Every other index but the exclusion constraint's.
+    FOR r IN SELECT i.indexrelid::regclass AS index, pg_get_indexdef(i.indexrelid) AS def
+             FROM pg_index i
+             WHERE i.indrelid = 'railway.schedules'::regclass
+               AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid
+                                                             AND c.conrelid = i.indrelid)
+             ORDER BY i.indexrelid::regclass::text LOOP
+        EXECUTE bench.retarget_index(r.def, name, name || '_' || (SELECT relname FROM pg_class WHERE oid = r.index));
+    END LOOP;
 END $$;
-SELECT bench.make_copy('a');
-SELECT bench.make_copy('b');
-SELECT bench.make_copy('c');
 
-CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.b
-    FOR EACH ROW EXECUTE FUNCTION railway.validate_schedule_trigger();
-ALTER TABLE bench.b ADD CONSTRAINT b_no_overlapping_runs
-    EXCLUDE USING gist (train_id WITH =,
-        railway.service_pattern(scheduled_departure, scheduled_arrival, running_days,
-                                effective_start_date, effective_end_date) WITH OPERATOR(railway.&&))
-    WHERE (NOT is_cancelled AND status <> 'cancelled');
+-- An index definition of railway.schedules (pg_get_indexdef) rewritten for bench.<target>.
+CREATE FUNCTION bench.retarget_index(def text, target text, index_name text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    result text;
+BEGIN
+    result := regexp_replace(def, '^(CREATE (UNIQUE )?INDEX )\S+ ON (ONLY )?railway\.schedules ',
+                             '\1' || quote_ident(index_name) || ' ON bench.' || quote_ident(target) || ' ');
+    IF result = def THEN
+        RAISE EXCEPTION 'unexpected index definition: %', def;
+    END IF;
+    RETURN result;
+END $$;
 
 CREATE FUNCTION bench.guide_validate() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+    conflicts integer := 0;
+    first_id integer;
 BEGIN
     IF NEW.scheduled_arrival <= NEW.scheduled_departure THEN
         RAISE EXCEPTION 'Arrival must be after departure' USING ERRCODE = 'check_violation';
@@ -41,17 +72,53 @@ BEGIN
     IF NEW.effective_end_date IS NOT NULL AND NEW.effective_end_date < NEW.effective_start_date THEN
         RAISE EXCEPTION 'End date must be after start date' USING ERRCODE = 'check_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM bench.c s
-               WHERE s.train_id = NEW.train_id AND s.id <> coalesce(NEW.id, -1) AND NOT s.is_cancelled
-                 AND (s.scheduled_departure, s.scheduled_arrival) OVERLAPS (NEW.scheduled_departure, NEW.scheduled_arrival)) THEN
-        RAISE EXCEPTION 'Schedule conflicts with an existing schedule' USING ERRCODE = 'exclusion_violation';
+    -- The guide's conflict query (bench_guide_per_schedule), on the new row.
+    FOR c IN
+        SELECT sc.*, t.train_number, dl.name AS departure_location, al.name AS arrival_location
+        FROM bench.c sc
+        JOIN railway.trains t ON sc.train_id = t.id
+        JOIN railway.locations dl ON sc.departure_location_id = dl.id
+        JOIN railway.locations al ON sc.arrival_location_id = al.id
+        WHERE sc.train_id = NEW.train_id
+          AND sc.id <> NEW.id
+          AND sc.status <> 'cancelled'
+          AND NOT sc.is_cancelled
+          AND (sc.scheduled_departure, sc.scheduled_arrival)
+              OVERLAPS (NEW.scheduled_departure, NEW.scheduled_arrival)
+    LOOP
+        conflicts := conflicts + 1;
+        first_id := coalesce(first_id, c.id);
+    END LOOP;
+    IF conflicts > 0 THEN
+        RAISE EXCEPTION 'Schedule conflicts with % existing schedule(s), e.g. %', conflicts, first_id
+            USING ERRCODE = 'exclusion_violation';
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.c
-    FOR EACH ROW EXECUTE FUNCTION bench.guide_validate();
 
--- Inserts one staged batch row by row, counting the rows refused (23P01 or a CHECK).
+CREATE FUNCTION bench.make_variants() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM bench.make_copy('a');
+
+    PERFORM bench.make_copy('a_gist');
+    EXECUTE bench.retarget_index(pg_get_indexdef('railway.schedules_no_overlapping_runs'::regclass),
+                                 'a_gist', 'a_gist_no_overlapping_runs');
+
+    PERFORM bench.make_copy('b');
+    CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.b
+        FOR EACH ROW EXECUTE FUNCTION railway.validate_schedule_trigger();
+    EXECUTE 'ALTER TABLE bench.b ADD CONSTRAINT b_no_overlapping_runs '
+            || pg_get_constraintdef((SELECT oid FROM pg_constraint
+                                     WHERE conrelid = 'railway.schedules'::regclass
+                                       AND conname = 'schedules_no_overlapping_runs'));
+
+    PERFORM bench.make_copy('c');
+    CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.c
+        FOR EACH ROW EXECUTE FUNCTION bench.guide_validate();
+END $$;
+
+-- Inserts one staged batch row by row, each row in its own subtransaction; returns how many
+-- rows were refused (23P01 or 23514: a conflict or a broken rule).
 CREATE FUNCTION bench.insert_row_by_row(target text, batch_no integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -61,13 +128,30 @@ BEGIN
     FOR r IN SELECT * FROM bench.staging WHERE batch = batch_no ORDER BY seq LOOP
         BEGIN
             EXECUTE format('INSERT INTO bench.%I (train_id, departure_location_id, arrival_location_id,
-                                scheduled_departure, scheduled_arrival, running_days, effective_start_date,
-                                effective_end_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', target)
+                                scheduled_departure, scheduled_arrival, actual_departure, actual_arrival,
+                                status, is_cancelled, running_days, effective_start_date, effective_end_date)
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', target)
             USING r.train_id, r.departure_location_id, r.arrival_location_id, r.scheduled_departure,
-                  r.scheduled_arrival, r.running_days, r.effective_start_date, r.effective_end_date;
+                  r.scheduled_arrival, r.actual_departure, r.actual_arrival, r.status, r.is_cancelled,
+                  r.running_days, r.effective_start_date, r.effective_end_date;
         EXCEPTION WHEN exclusion_violation OR check_violation THEN
             refused := refused + 1;
         END;
     END LOOP;
     RETURN refused;
 END $$;
+
+-- What each table got, for the report: its indexes, constraints and triggers.
+CREATE FUNCTION bench.describe(target text) RETURNS text LANGUAGE sql AS $$
+    SELECT (SELECT count(*) FROM pg_index WHERE indrelid = ('bench.' || target)::regclass) || ' indexes ('
+        || (SELECT string_agg(am.amname, '+' ORDER BY am.amname) FROM pg_index i
+            JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+            WHERE i.indrelid = ('bench.' || target)::regclass) || '), '
+        || (SELECT count(*) FROM pg_constraint WHERE conrelid = ('bench.' || target)::regclass AND contype = 'c')
+        || ' CHECKs, exclusion constraints: '
+        || coalesce((SELECT string_agg(conname, ', ') FROM pg_constraint
+                     WHERE conrelid = ('bench.' || target)::regclass AND contype = 'x'), 'none')
+        || ', triggers: '
+        || coalesce((SELECT string_agg(tgname || ' -> ' || tgfoid::regproc, ', ') FROM pg_trigger
+                     WHERE tgrelid = ('bench.' || target)::regclass AND NOT tgisinternal), 'none')
+$$;
