@@ -107,6 +107,55 @@ FROM gist_refused r JOIN gist_patterns g USING (id)
 WHERE NOT EXISTS (SELECT FROM gist_excluded e WHERE e.train = g.train AND e.p OPERATOR(railway.&&) g.p);
 RESET enable_indexscan; RESET enable_bitmapscan;
 
+-- railway.train_id_ops, the class of the train column of schedules_no_overlapping_runs
+-- (integer ids, = only): on 20,000 rows with NULLs, negative ids and both extremes, each
+-- index scan for = returns what a sequential scan returns; IS NULL is served too; other
+-- comparisons are not.
+CREATE TABLE gist_ids AS
+SELECT i AS id, CASE WHEN i % 97 = 0 THEN NULL ELSE hashint4(i) % 3000 END AS train
+FROM generate_series(1, 20000) AS i;
+INSERT INTO gist_ids VALUES (20001, -2147483648), (20002, 2147483647), (20003, 0), (20004, 2147483647);
+CREATE INDEX gist_ids_train ON gist_ids USING gist (train railway.train_id_ops);
+ANALYZE gist_ids;
+CREATE TEMP TABLE id_queries AS
+SELECT q FROM generate_series(-3001, 3001) AS q UNION ALL VALUES (-2147483648), (2147483647);
+SET enable_seqscan = off; SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT q, (SELECT count(*) FROM gist_ids WHERE train = q) FROM id_queries;
+CREATE TEMP TABLE index_counts AS SELECT q, (SELECT count(*) FROM gist_ids WHERE train = q) AS n FROM id_queries;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM gist_ids WHERE train IS NULL;
+SELECT count(*) AS null_trains FROM gist_ids WHERE train IS NULL;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM gist_ids WHERE train < 5;
+RESET enable_seqscan; RESET enable_bitmapscan;
+SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT count(*) AS queries, sum(n) AS rows_found,
+       count(*) FILTER (WHERE n <> (SELECT count(*) FROM gist_ids WHERE train = q)) AS mismatches,
+       (SELECT n FROM index_counts WHERE q = 2147483647) AS at_max,
+       (SELECT n FROM index_counts WHERE q = -2147483648) AS at_min
+FROM index_counts;
+RESET enable_indexscan; RESET enable_bitmapscan;
+
+-- The exclusion constraint with railway.train_id_ops on the train decides every row as the
+-- one with btree_gist's class did.
+CREATE TABLE gist_excluded_ids (id integer, train integer, p railway.service_pattern,
+    EXCLUDE USING gist (train railway.train_id_ops WITH =, p WITH OPERATOR(railway.&&)));
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT * FROM gist_patterns ORDER BY id LOOP
+        BEGIN
+            INSERT INTO gist_excluded_ids VALUES (r.id, r.train, r.p);
+        EXCEPTION WHEN exclusion_violation THEN
+            NULL;
+        END;
+    END LOOP;
+END $$;
+SELECT (SELECT count(*) FROM gist_excluded_ids) AS kept,
+       (SELECT count(*) FROM (SELECT id FROM gist_excluded EXCEPT SELECT id FROM gist_excluded_ids) AS d)
+     + (SELECT count(*) FROM (SELECT id FROM gist_excluded_ids EXCEPT SELECT id FROM gist_excluded) AS d)
+       AS decided_differently;
+SELECT 'x'::railway.id_range_key;
+DROP TABLE gist_ids, gist_excluded_ids;
+
 -- The key type exists only inside indexes.
 SELECT 'x'::railway.service_pattern_gist_key;
 
