@@ -4,6 +4,8 @@
 --   bench.a_gist  (a) plus a plain (non-constraint) GiST index on exactly the key and predicate of
 --                 railway.schedules_no_overlapping_runs (its pg_get_indexdef): the cost of
 --                 maintaining that index alone;
+--   bench.a_exclude  (a) plus the exclusion constraint alone (no trigger): what PostgreSQL's own
+--                 check of the constraint costs, the floor under (b);
 --   bench.b       railway's trigger (railway.validate_schedule_trigger()) and the exclusion
 --                 constraint bench.b_no_overlapping_runs, created from pg_get_constraintdef of
 --                 railway.schedules_no_overlapping_runs (identical to the real one, whatever its
@@ -103,6 +105,12 @@ BEGIN
     PERFORM bench.make_copy('a_gist');
     EXECUTE bench.retarget_index(pg_get_indexdef('railway.schedules_no_overlapping_runs'::regclass),
                                  'a_gist', 'a_gist_no_overlapping_runs');
+
+    PERFORM bench.make_copy('a_exclude');
+    EXECUTE 'ALTER TABLE bench.a_exclude ADD CONSTRAINT a_exclude_no_overlapping_runs '
+            || pg_get_constraintdef((SELECT oid FROM pg_constraint
+                                     WHERE conrelid = 'railway.schedules'::regclass
+                                       AND conname = 'schedules_no_overlapping_runs'));
 
     PERFORM bench.make_copy('b');
     CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.b
