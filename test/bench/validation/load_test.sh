@@ -6,14 +6,14 @@
 # 23P01 and 23514 refusals and lets every other error through, so that pgbench reports it
 # (a failed or aborted client). Afterwards railway.find_conflicts() must return no pair.
 # Uses the cluster of the PG* variables if one answers, else starts a throwaway one.
-# Not part of the test command. Options: CLIENTS (8), SECONDS (60), TRAINS (2000).
+# Not part of the test command. Options: CLIENTS (8), DURATION (seconds, 60), TRAINS (2000).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RAILWAY_ROOT=$(cd "$HERE/../../.." && pwd)
 source "$RAILWAY_ROOT/test/lib/common.sh"
 BIN=$(railway_pg_bin)
 CLIENTS=${CLIENTS:-8}
-SECONDS_=${SECONDS:-60}
+DURATION=${DURATION:-60}  # not SECONDS: bash counts that one up by itself
 TRAINS=${TRAINS:-2000}
 
 started_cluster=
@@ -63,8 +63,8 @@ SELECT bench.try_insert(:train, timestamp '2024-01-01' + make_interval(mins => :
     timestamp '2024-01-01' + make_interval(days => :day), :weeks, :broken = 1);
 SQL
 
-railway_log "pgbench: $CLIENTS clients, ${SECONDS_}s"
-"$BIN/pgbench" -n -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_" -f "$work/insert.sql" >"$work/pgbench.log" 2>&1 || true
+railway_log "pgbench: $CLIENTS clients, ${DURATION}s"
+"$BIN/pgbench" -n -c "$CLIENTS" -j "$CLIENTS" -T "$DURATION" -f "$work/insert.sql" >"$work/pgbench.log" 2>&1 || true
 cat "$work/pgbench.log"
 
 psql <<'SQL'
