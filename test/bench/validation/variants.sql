@@ -98,6 +98,16 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- Gives bench.<target> the exclusion constraint of railway.schedules, as pg_get_constraintdef
+-- prints it, named <target>_no_overlapping_runs.
+CREATE FUNCTION bench.add_exclusion_constraint(target text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE bench.%I ADD CONSTRAINT %I ', target, target || '_no_overlapping_runs')
+            || pg_get_constraintdef((SELECT oid FROM pg_constraint
+                                     WHERE conrelid = 'railway.schedules'::regclass
+                                       AND conname = 'schedules_no_overlapping_runs'));
+END $$;
+
 CREATE FUNCTION bench.make_variants() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM bench.make_copy('a');
@@ -107,18 +117,12 @@ BEGIN
                                  'a_gist', 'a_gist_no_overlapping_runs');
 
     PERFORM bench.make_copy('a_exclude');
-    EXECUTE 'ALTER TABLE bench.a_exclude ADD CONSTRAINT a_exclude_no_overlapping_runs '
-            || pg_get_constraintdef((SELECT oid FROM pg_constraint
-                                     WHERE conrelid = 'railway.schedules'::regclass
-                                       AND conname = 'schedules_no_overlapping_runs'));
+    PERFORM bench.add_exclusion_constraint('a_exclude');
 
     PERFORM bench.make_copy('b');
     CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.b
         FOR EACH ROW EXECUTE FUNCTION railway.validate_schedule_trigger();
-    EXECUTE 'ALTER TABLE bench.b ADD CONSTRAINT b_no_overlapping_runs '
-            || pg_get_constraintdef((SELECT oid FROM pg_constraint
-                                     WHERE conrelid = 'railway.schedules'::regclass
-                                       AND conname = 'schedules_no_overlapping_runs'));
+    PERFORM bench.add_exclusion_constraint('b');
 
     PERFORM bench.make_copy('c');
     CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.c
