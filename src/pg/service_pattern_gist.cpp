@@ -62,8 +62,9 @@ struct LastLeaf {
 };
 LastLeaf last_leaf{};
 
-// The summary of either form.
-PatternSummary summary_of(Datum datum) {
+// The summary of either form, by reference: into the key itself for an inner key, into
+// last_leaf for a leaf key (valid until the next leaf key is summarized).
+const PatternSummary& summary_ref(Datum datum) {
     const void* key = DatumGetPointer(datum);
     if (!is_leaf_key(key)) return static_cast<const InnerKey*>(key)->summary;
     const ServicePattern& pattern = static_cast<const LeafKey*>(key)->pattern;
@@ -74,6 +75,8 @@ PatternSummary summary_of(Datum datum) {
     }
     return last_leaf.summary;
 }
+
+PatternSummary summary_of(Datum datum) { return summary_ref(datum); }
 
 // The query's summary, cached for the scan (consistent() is called once per inner entry).
 struct QueryCache {
@@ -187,7 +190,15 @@ Datum railway_gist_penalty(PG_FUNCTION_ARGS) {
     const GISTENTRY* added = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(1));
     float* penalty = reinterpret_cast<float*>(PG_GETARG_POINTER(2));
     return guard([&] {
-        *penalty = static_cast<float>(growth(summary_of(original->key), summary_of(added->key)));
+        // GiST asks this of nearly every entry of every inner page an insert passes (whenever
+        // the train column does not already rule the entry out), so no copy of either summary
+        // unless both are leaf keys (then the second would replace the first in last_leaf).
+        if (is_leaf_key(DatumGetPointer(original->key))) {
+            const PatternSummary original_summary = summary_of(original->key);
+            *penalty = static_cast<float>(growth(original_summary, summary_ref(added->key)));
+        } else {
+            *penalty = static_cast<float>(growth(summary_ref(original->key), summary_ref(added->key)));
+        }
         return PointerGetDatum(penalty);
     });
 }
