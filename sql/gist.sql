@@ -86,18 +86,21 @@ RESET enable_seqscan; RESET enable_bitmapscan;
 -- refused row did conflict with a kept one.
 CREATE TABLE gist_excluded (id integer, train integer, p railway.service_pattern,
     EXCLUDE USING gist (train WITH =, p WITH OPERATOR(railway.&&)));
-CREATE TEMP TABLE gist_refused (id integer);
-DO $$
+-- Inserts every random pattern into `target`, in id order, each in its own subtransaction;
+-- returns the ids the exclusion constraint refused.
+CREATE FUNCTION pg_temp.insert_each_pattern(target regclass) RETURNS SETOF integer
+LANGUAGE plpgsql AS $$
 DECLARE r record;
 BEGIN
     FOR r IN SELECT * FROM gist_patterns ORDER BY id LOOP
         BEGIN
-            INSERT INTO gist_excluded VALUES (r.id, r.train, r.p);
+            EXECUTE format('INSERT INTO %s VALUES ($1, $2, $3)', target) USING r.id, r.train, r.p;
         EXCEPTION WHEN exclusion_violation THEN
-            INSERT INTO gist_refused VALUES (r.id);
+            RETURN NEXT r.id;
         END;
     END LOOP;
 END $$;
+CREATE TEMP TABLE gist_refused AS SELECT pg_temp.insert_each_pattern('gist_excluded') AS id;
 SELECT count(*) > 100 AS some_kept, (SELECT count(*) > 100 FROM gist_refused) AS some_refused FROM gist_excluded;
 SET enable_indexscan = off; SET enable_bitmapscan = off;
 SELECT count(*) AS conflicting_pairs_kept
@@ -138,17 +141,7 @@ RESET enable_indexscan; RESET enable_bitmapscan;
 -- one with btree_gist's class did.
 CREATE TABLE gist_excluded_ids (id integer, train integer, p railway.service_pattern,
     EXCLUDE USING gist (train railway.train_id_ops WITH =, p WITH OPERATOR(railway.&&)));
-DO $$
-DECLARE r record;
-BEGIN
-    FOR r IN SELECT * FROM gist_patterns ORDER BY id LOOP
-        BEGIN
-            INSERT INTO gist_excluded_ids VALUES (r.id, r.train, r.p);
-        EXCEPTION WHEN exclusion_violation THEN
-            NULL;
-        END;
-    END LOOP;
-END $$;
+CREATE TEMP TABLE gist_refused_ids AS SELECT pg_temp.insert_each_pattern('gist_excluded_ids') AS id;
 SELECT (SELECT count(*) FROM gist_excluded_ids) AS kept,
        (SELECT count(*) FROM (SELECT id FROM gist_excluded EXCEPT SELECT id FROM gist_excluded_ids) AS d)
      + (SELECT count(*) FROM (SELECT id FROM gist_excluded_ids EXCEPT SELECT id FROM gist_excluded) AS d)
