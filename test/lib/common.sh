@@ -3,6 +3,10 @@
 #   railway_build_install           build the module and install it into pg_config's PostgreSQL
 #   railway_cluster_start           a throwaway cluster owned by the postgres user (sets PG*)
 #   railway_cluster_stop            stops it and removes its directory
+#   railway_bench_cluster           for benchmarks: the cluster of the PG* variables if one answers,
+#                                   else build, install and start a throwaway one
+#   railway_bench_cluster_stop      stops that throwaway one (never a cluster of yours)
+#   railway_fresh_database NAME     drops and creates database NAME with railway in it (sets PGDATABASE)
 # Every function is idempotent, so each script can run a second time on the same machine.
 
 RAILWAY_ROOT=${RAILWAY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -87,4 +91,30 @@ railway_cluster_stop() {
     railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$RAILWAY_CLUSTER_DIR"
     RAILWAY_CLUSTER_DIR=
+}
+
+# Benchmarks that may run against a cluster of your own: use the cluster of the PG* variables if
+# one answers; else build and install the extension and start a throwaway cluster (arguments as
+# for railway_cluster_start), setting RAILWAY_BENCH_OWN_CLUSTER=1.
+railway_bench_cluster() {
+    RAILWAY_BENCH_OWN_CLUSTER=
+    if ! "$(railway_pg_bin)/pg_isready" -q 2>/dev/null; then
+        railway_build_install
+        railway_cluster_start "$@"
+        RAILWAY_BENCH_OWN_CLUSTER=1
+    fi
+}
+
+railway_bench_cluster_stop() {
+    [ -n "${RAILWAY_BENCH_OWN_CLUSTER:-}" ] && railway_cluster_stop
+    return 0
+}
+
+# Drops and creates database $1 with railway (and btree_gist) installed; exports PGDATABASE=$1.
+railway_fresh_database() {
+    local psql
+    psql="$(railway_pg_bin)/psql"
+    export PGDATABASE=$1
+    "$psql" -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+    "$psql" -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION railway CASCADE"
 }

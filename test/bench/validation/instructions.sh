@@ -26,10 +26,8 @@ chmod 755 "$work"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$work"  # callgrind writes its output as the cluster owner
 cleanup() { rm -rf "$work"; railway_cluster_stop; }
 trap cleanup EXIT
-export PGDATABASE=railway_instructions
+railway_fresh_database railway_instructions
 psql() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-"$BIN/psql" -X -q -d postgres -c "CREATE DATABASE $PGDATABASE"
-psql -c "CREATE EXTENSION railway CASCADE"
 railway_log "generating 200,000 schedules"
 psql -v rows=200000 -f "$HERE/generate.sql" >/dev/null
 psql -f "$HERE/variants.sql"

@@ -16,19 +16,12 @@ CLIENTS=${CLIENTS:-8}
 DURATION=${DURATION:-60}  # not SECONDS: bash counts that one up by itself
 TRAINS=${TRAINS:-2000}
 
-started_cluster=
-if ! "$BIN/pg_isready" -q 2>/dev/null; then
-    railway_build_install
-    railway_cluster_start
-    started_cluster=1
-fi
+railway_bench_cluster
 work=$(mktemp -d)
-cleanup() { rm -rf "$work"; [ -n "$started_cluster" ] && railway_cluster_stop; return 0; }
+cleanup() { rm -rf "$work"; railway_bench_cluster_stop; }
 trap cleanup EXIT
-export PGDATABASE=${BENCH_DATABASE:-railway_load}
+railway_fresh_database "${BENCH_DATABASE:-railway_load}"
 psql() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-"$BIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE" -c "CREATE DATABASE $PGDATABASE"
-psql -c "CREATE EXTENSION railway CASCADE"
 psql <<SQL
 INSERT INTO railway.locations (name, code) SELECT 'Station ' || i, 'S' || i FROM generate_series(1, 50) AS i;
 INSERT INTO railway.trains (train_number) SELECT 'T' || i FROM generate_series(1, $TRAINS) AS i;

@@ -44,20 +44,13 @@ LATENCY_SECONDS=${LATENCY_SECONDS:-20}
 ROWS=${ROWS:-200000}
 VARIANTS=(a a_gist a_exclude b c)
 
-started_cluster=
-if ! "$BIN/pg_isready" -q 2>/dev/null; then
-    railway_build_install
-    railway_cluster_start -c shared_buffers=1GB
-    started_cluster=1
-fi
+railway_bench_cluster -c shared_buffers=1GB
 work=$(mktemp -d)
-cleanup() { rm -rf "$work"; [ -n "$started_cluster" ] && railway_cluster_stop; return 0; }
+cleanup() { rm -rf "$work"; railway_bench_cluster_stop; }
 trap cleanup EXIT
-export PGDATABASE=${BENCH_DATABASE:-railway_bench}
+railway_fresh_database "${BENCH_DATABASE:-railway_bench}"
 psql() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-"$BIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE" -c "CREATE DATABASE $PGDATABASE"
-psql -c "CREATE EXTENSION railway CASCADE"
-if [ -n "$started_cluster" ]; then
+if [ -n "$RAILWAY_BENCH_OWN_CLUSTER" ]; then
     echo "cluster: throwaway, started by this script, shared_buffers=$(psql -At -c 'SHOW shared_buffers')"
 else
     echo "cluster: existing (PG* variables), shared_buffers=$(psql -At -c 'SHOW shared_buffers')"
