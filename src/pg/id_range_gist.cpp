@@ -6,10 +6,10 @@
 // comparison; it is exact, so recheck is always false.
 #include "core/id_range.hpp"
 
-#include <string>
+#include <limits>
 #include <vector>
 
-#include "boundary.hpp"
+#include "gist_split.hpp"
 
 extern "C" {
 #include "access/gist.h"
@@ -97,41 +97,11 @@ Datum railway_id_range_picksplit(PG_FUNCTION_ARGS) {
     const GistEntryVector* entries = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
     GIST_SPLITVEC* split = reinterpret_cast<GIST_SPLITVEC*>(PG_GETARG_POINTER(1));
     return guard([&] {
-        const OffsetNumber last = static_cast<OffsetNumber>(entries->n - 1);
-        std::vector<IdRange> ranges;
-        for (OffsetNumber i = FirstOffsetNumber; i <= last; i = OffsetNumberNext(i)) {
-            ranges.push_back(range_of(entries->vector[i].key));
-        }
-        const std::vector<bool> right = split_id_ranges(ranges);
-        IdRange left_range{}, right_range{};
-        bool left_any = false, right_any = false;
-        pg_guarded([&] {
-            const size_t bytes = sizeof(OffsetNumber) * (ranges.size() + 1);
-            split->spl_left = static_cast<OffsetNumber*>(palloc(bytes));
-            split->spl_right = static_cast<OffsetNumber*>(palloc(bytes));
-        });
-        split->spl_nleft = split->spl_nright = 0;
-        for (size_t k = 0; k < ranges.size(); ++k) {
-            const OffsetNumber offset = static_cast<OffsetNumber>(FirstOffsetNumber + k);
-            IdRange& side = right[k] ? right_range : left_range;
-            bool& any = right[k] ? right_any : left_any;
-            if (any) {
-                merge(side, ranges[k]);
-            } else {
-                side = ranges[k];
-                any = true;
-            }
-            if (right[k]) {
-                split->spl_right[split->spl_nright++] = offset;
-            } else {
-                split->spl_left[split->spl_nleft++] = offset;
-            }
-        }
-        pg_guarded([&] {
-            split->spl_ldatum = new_range_key(left_range);
-            split->spl_rdatum = new_range_key(right_range);
-        });
-        return PointerGetDatum(split);
+        constexpr IdRange nothing{std::numeric_limits<int32>::max(), std::numeric_limits<int32>::min()};
+        return pick_split(
+            entries, split, [](Datum key) { return range_of(key); }, split_id_ranges,
+            [](IdRange& into, const IdRange& other) { merge(into, other); }, nothing,
+            [](const IdRange& range) { return pg_guarded([&] { return new_range_key(range); }); });
     });
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "gist_split.hpp"
 #include "service_pattern.hpp"
 
 extern "C" {
@@ -208,32 +209,10 @@ Datum railway_gist_picksplit(PG_FUNCTION_ARGS) {
     const GistEntryVector* entries = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
     GIST_SPLITVEC* split = reinterpret_cast<GIST_SPLITVEC*>(PG_GETARG_POINTER(1));
     return guard([&] {
-        const OffsetNumber last = static_cast<OffsetNumber>(entries->n - 1);
-        std::vector<PatternSummary> summaries;
-        for (OffsetNumber i = FirstOffsetNumber; i <= last; i = OffsetNumberNext(i)) {
-            summaries.push_back(summary_of(entries->vector[i].key));
-        }
-        const std::vector<bool> right = split_summaries(summaries);
-        PatternSummary left_summary = empty_summary(), right_summary = empty_summary();
-        pg_guarded([&] {
-            const size_t bytes = sizeof(OffsetNumber) * (summaries.size() + 1);
-            split->spl_left = static_cast<OffsetNumber*>(palloc(bytes));
-            split->spl_right = static_cast<OffsetNumber*>(palloc(bytes));
-        });
-        split->spl_nleft = split->spl_nright = 0;
-        for (size_t k = 0; k < summaries.size(); ++k) {
-            const OffsetNumber offset = static_cast<OffsetNumber>(FirstOffsetNumber + k);
-            if (right[k]) {
-                split->spl_right[split->spl_nright++] = offset;
-                merge(right_summary, summaries[k]);
-            } else {
-                split->spl_left[split->spl_nleft++] = offset;
-                merge(left_summary, summaries[k]);
-            }
-        }
-        split->spl_ldatum = inner_key(left_summary);
-        split->spl_rdatum = inner_key(right_summary);
-        return PointerGetDatum(split);
+        return pick_split(
+            entries, split, summary_of, split_summaries,
+            [](PatternSummary& into, const PatternSummary& other) { merge(into, other); }, empty_summary(),
+            inner_key);
     });
 }
 
