@@ -4,7 +4,7 @@
 # The whole test suite, with a throwaway cluster, is test/run_all.sh (see README.md).
 
 EXTENSION = railway
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 MODULE_big = railway
 
 CORE_SOURCES = $(sort $(wildcard src/core/*.cpp))
@@ -12,7 +12,10 @@ PG_SOURCES = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SOURCES:.cpp=.o) $(PG_SOURCES:.cpp=.o)
 
 # The install script is assembled from src/sql/*.sql in name order (one file per subject).
-DATA_built = railway--$(EXTVERSION).sql
+# The upgrade script from the last released version to the one in development is written by
+# hand, one file per subject too, in src/upgrade/<from>--<to>/, and assembled the same way.
+UPGRADE_FROM = 1.0
+DATA_built = railway--$(EXTVERSION).sql railway--$(UPGRADE_FROM)--$(EXTVERSION).sql
 # Released versions: frozen railway--X.sql and upgrade scripts railway--X--Y.sql, committed in
 # the repository root (README "Releasing a version"); test/integration/upgrade.sh checks them.
 DATA = $(filter-out $(DATA_built),$(wildcard railway--*.sql))
@@ -39,6 +42,9 @@ include $(PGXS)
 COMPILE.cxx.bc = $(CLANG) -xc++ -Wno-ignored-attributes $(BITCODE_CXXFLAGS) -std=c++17 -Wno-register $(CPPFLAGS) -flto=thin -emit-llvm -c
 
 railway--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
+
+railway--$(UPGRADE_FROM)--$(EXTVERSION).sql: $(sort $(wildcard src/upgrade/$(UPGRADE_FROM)--$(EXTVERSION)/*.sql))
 	cat $^ > $@
 
 # Objects depend on every header, so a header change rebuilds (the tree is small).
