@@ -49,3 +49,5 @@ railway--$(UPGRADE_FROM)--$(EXTVERSION).sql: $(sort $(wildcard src/upgrade/$(UPG
 
 # Objects depend on every header, so a header change rebuilds (the tree is small).
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
+# The module reports EXTVERSION (railway.version()): rebuild it when the Makefile changes.
+src/pg/module.o: Makefile

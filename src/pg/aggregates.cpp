@@ -39,6 +39,7 @@
 
 #include "boundary.hpp"
 #include "datum.hpp"
+#include "memory.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -50,43 +51,6 @@ extern "C" {
 
 namespace railway::pg {
 namespace {
-
-// Memory of `size` bytes aligned to `alignment` in `context`, or std::bad_alloc. palloc aligns
-// to MAXIMUM_ALIGNOF (8); a stricter alignment (PunctualityState holds an __int128, aligned to
-// 16) is obtained by over-allocating.
-void* allocate_in(MemoryContext context, std::size_t size, std::size_t alignment) {
-    const std::size_t extra = alignment > MAXIMUM_ALIGNOF ? alignment - 1 : 0;
-    if (size > MaxAllocSize - extra)
-        throw std::bad_alloc();
-    void* const raw = MemoryContextAllocExtended(context, size + extra, MCXT_ALLOC_NO_OOM);
-    if (raw == nullptr)
-        throw std::bad_alloc();
-    if (extra == 0)
-        return raw;
-    const auto address = reinterpret_cast<std::uintptr_t>(raw);
-    return reinterpret_cast<void*>((address + extra) & ~static_cast<std::uintptr_t>(extra));
-}
-
-// The std::pmr::memory_resource of a state: allocations in a PostgreSQL memory context.
-class ContextResource final : public std::pmr::memory_resource {
-public:
-    explicit ContextResource(MemoryContext context) noexcept : context_(context) {}
-
-private:
-    void* do_allocate(std::size_t bytes, std::size_t alignment) override {
-        return allocate_in(context_, bytes == 0 ? 1 : bytes, alignment);
-    }
-    void do_deallocate(void* pointer, std::size_t, std::size_t alignment) override {
-        // Over-aligned blocks do not start at their chunk; the context reset frees them.
-        if (alignment <= MAXIMUM_ALIGNOF)
-            pfree(pointer);
-    }
-    bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-        return this == &other;
-    }
-
-    MemoryContext context_;
-};
 
 // A state and, for the states that allocate, its memory resource, constructed in one block of
 // a memory context and never destroyed (see the top of the file).
