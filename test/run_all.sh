@@ -5,7 +5,8 @@
 #   3. build and install the extension, start a throwaway cluster owned by postgres
 #   4. pg_regress (sql/, expected/) and isolation specs (test/isolation) via make installcheck
 #   5. integration scripts test/integration/*.sh (dump/restore, GTFS feeds) against that cluster
-#   6. the client test test/client (Drizzle ORM over node-postgres; npm ci, node --test)
+#   6. the security probes test/security/probe_*.sh (README "Security"), one test each
+#   7. the client test test/client (Drizzle ORM over node-postgres; npm ci, node --test)
 # Installs what it needs (as root), cleans up after itself, exits non-zero on any failure.
 # Options: RAILWAY_FUZZ_SECONDS (default 20 per target; 0 skips fuzzing).
 set -uo pipefail
@@ -121,7 +122,18 @@ for script in test/integration/*.sh; do
     rm -f "$log"
 done
 
-# 6. The application's stack as a client: each node test counts.
+# 6. Security probes (test/security): each attack of README "Security" counts as one test.
+railway_log "security probes (test/security)"
+probe_log=$(mktemp)
+bash test/security/run.sh >"$probe_log" 2>&1
+cat "$probe_log"
+ok=$(grep -c '^probe .* \.\.\. passed' "$probe_log")
+bad=$(grep -c '^probe .* \.\.\. FAILED' "$probe_log")
+grep -q '^security probes: ' "$probe_log" || bad=$((bad + 1))
+record "security probes" "$ok" "$bad"
+rm -f "$probe_log"
+
+# 7. The application's stack as a client: each node test counts.
 railway_log "client test (Drizzle ORM over node-postgres)"
 client_log=$(mktemp)
 bash test/client/run.sh >"$client_log" 2>&1
