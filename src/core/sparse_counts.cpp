@@ -26,11 +26,6 @@ void SparseCounts::bump(std::uint64_t& entry, std::int64_t count) const {
 void SparseCounts::add(std::int64_t key, std::int64_t count) {
     if (key < kMinKey || key > kMaxKey || count < 1)
         throw Error(sqlstate::internal_error, "railway: sparse count out of range");
-    const auto it = lower_bound(key);
-    if (it != sorted_.end() && key_of(*it) == key) {
-        bump(*it, count);
-        return;
-    }
     pending_.push_back(Pending{key, count});
     if (pending_.size() >= std::max(kMinPending, sorted_.size() / 8))
         merge_pending();
@@ -50,23 +45,49 @@ void SparseCounts::merge_pending() const {
             pending_[unique++] = pending_[i];
     }
     pending_.resize(unique);  // shrinking never throws
-    // None of the pending keys is in sorted_ (add() looked), so the merge only interleaves.
-    Sorted merged(sorted_.get_allocator());
-    merged.reserve(sorted_.size() + unique);
-    auto old = sorted_.begin();
-    for (std::size_t i = 0; i < unique; ++i) {
-        const std::uint64_t entry = entry_for(pending_[i].key, pending_[i].count);
-        for (; old != sorted_.end() && *old < entry; ++old) {
+    // How many pending keys sorted_ lacks: the merged array gets exactly that many more entries.
+    std::size_t fresh = 0;
+    {
+        auto old = sorted_.begin();
+        for (const Pending& p : pending_) {
+            poller.tick();
+            const std::uint64_t probe = pack(p.key, 0);
+            while (old != sorted_.end() && *old < probe)
+                ++old;
+            fresh += old == sorted_.end() || key_of(*old) != p.key;
+        }
+    }
+    if (fresh == 0) {
+        // Only keys sorted_ has (a frequent outlier): add the counts in place.
+        auto old = sorted_.begin();
+        for (const Pending& p : pending_) {
+            poller.tick();
+            old = std::lower_bound(old, sorted_.end(), pack(p.key, 0));
+            bump(*old, p.count);
+        }
+    } else {
+        Sorted merged(sorted_.get_allocator());
+        merged.reserve(sorted_.size() + fresh);
+        auto old = sorted_.begin();
+        for (const Pending& p : pending_) {
+            poller.tick();
+            const std::uint64_t probe = pack(p.key, 0);
+            for (; old != sorted_.end() && *old < probe; ++old)
+                merged.push_back(*old);
+            if (old != sorted_.end() && key_of(*old) == p.key) {
+                merged.push_back(*old);
+                bump(merged.back(), p.count);
+                ++old;
+            } else {
+                merged.push_back(entry_for(p.key, p.count));
+            }
+        }
+        for (; old != sorted_.end(); ++old) {
             poller.tick();
             merged.push_back(*old);
         }
-        merged.push_back(entry);
+        sorted_.swap(merged);
     }
-    for (; old != sorted_.end(); ++old) {
-        poller.tick();
-        merged.push_back(*old);
-    }
-    sorted_.swap(merged);
     std::pmr::vector<Pending>(pending_.get_allocator()).swap(pending_);
 }
 

@@ -8,15 +8,16 @@
 //     count up to 2^24 - 2 fits beside it. A larger count is stored as the escape value
 //     2^24 - 1 and its real value in big_ (a map; a key needs 16.7 million rows to get there, so
 //     big_ holds at most rows / 2^24 nodes);
-//   - pending_: keys added since the last flush that were not in sorted_, unsorted, 16 bytes
-//     each (key and count; a key may appear more than once). When it reaches
-//     max(256, sorted_.size() / 8) entries, it is sorted, combined and merged into sorted_ (a
-//     new array of exactly the merged size; the old one is freed afterwards).
+//   - pending_: the keys added since the last merge, unsorted, 16 bytes each (key and count;
+//     a key may appear more than once, and may be in sorted_ too). When it reaches
+//     max(256, sorted_.size() / 8) entries, it is sorted, combined and merged into sorted_: in
+//     place when it brings no new key, else into a new array of exactly the merged size (the
+//     old one is freed afterwards).
 // So the memory is 8 bytes per distinct key, plus at most 16 * 2 * max(256, keys / 8) bytes of
 // pending entries (its vector doubles), plus 48-byte nodes in big_ (one per 2^24 rows); a merge
 // briefly holds the old and the new array (16 bytes per distinct key). Every entry stands for at
 // least one added row, so the memory is also bounded by a constant times the rows added.
-// add() costs a binary search in sorted_ (and an amortised O(1) share of the merges).
+// add() is an append (and an amortised share of the merges: O(log) per added key).
 //
 // Long loops (merging, visiting) call poll_interrupts(). All memory comes from the
 // std::pmr::memory_resource given at construction.
