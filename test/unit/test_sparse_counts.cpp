@@ -112,10 +112,18 @@ TEST(SparseCounts, MemoryIsAboutEightBytesPerDistinctKey) {
     EXPECT_EQ(counts.size(), static_cast<std::size_t>(kKeys));  // flushes
     EXPECT_EQ(memory.live, kKeys * 8u);
     EXPECT_LE(peak, kKeys * 18u + 16'384);
-    // A repeated key costs nothing more.
-    for (int i = 0; i < 100'000; ++i)
+    // A repeated key costs only pending entries until the next merge, which adds the counts in
+    // place (no new array).
+    peak = 0;
+    for (int i = 0; i < 100'000; ++i) {
         counts.add(12, 1);
+        peak = std::max(peak, memory.live);
+    }
+    EXPECT_LE(peak, kKeys * 8u + 2 * 16 * (kKeys / 8));
+    EXPECT_EQ(counts.size(), static_cast<std::size_t>(kKeys));
     EXPECT_EQ(memory.live, kKeys * 8u);
+    EXPECT_EQ(contents(counts, 12, 13),
+              (std::vector<std::pair<std::int64_t, std::int64_t>>{{12, 100'001}}));
 }
 
 TEST(SparseCounts, MergingPollsForCancellation) {
