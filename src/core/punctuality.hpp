@@ -26,8 +26,8 @@
 //     the window is never wider than twice the rows of the state (8 bytes per minute: at most
 //     16 bytes per measured row) and never larger than 128 KiB;
 //   - SparseCounts (sparse_counts.hpp) for the minutes outside the window: 8 bytes per distinct
-//     minute, plus pending entries of 16 bytes (at most 2 * max(256, minutes / 8) of them, and
-//     never more than the rows they stand for), plus a 48-byte node for a minute with more than
+//     minute, plus pending entries of 16 bytes (at most max(256, minutes / 8) of them in a
+//     vector of at most twice that capacity; each stands for at least one row), plus a 48-byte node for a minute with more than
 //     16.7 million rows. When the window grows, the sparse minutes it now covers move into it,
 //     so a minute is counted in exactly one of the two.
 // So: size <= sizeof(PunctualityState) + min(128 KiB, 16 B * measured) + 8 B * (distinct
@@ -35,11 +35,11 @@
 // 32 B * rows outside the window), ignoring the 48-byte nodes above; a merge of pending
 // entries briefly adds another 8 B per distinct minute outside the window. Each part is at
 // most a constant times the measured rows, so a state grows with its input at no more than
-// about 56 bytes per row in the worst case (like array_agg), and with the number of distinct
+// about 48 bytes per row in the worst case (like array_agg), and with the number of distinct
 // delay minutes, never with the rows themselves once the minutes repeat. Exact percentiles need
 // every distinct minute, so no bound can be independent of them. add() on a minute inside the
 // window (the common case) is a few arithmetic operations and one increment, with no
-// allocation; outside it, a binary search.
+// allocation; outside it, an append to the pending entries (sorted and merged in batches).
 //
 // All memory comes from the std::pmr::memory_resource given at construction, so the
 // PostgreSQL boundary can hand in a resource backed by the aggregate memory context (then a
