@@ -1,5 +1,6 @@
 #include "core/day_set.hpp"
 #include "core/error.hpp"
+#include "core/interrupts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -309,6 +310,27 @@ TEST(DaySet, StaysBoundedOverAMillionRows) {
     EXPECT_LE(set.dense_blocks(), 8u);
     EXPECT_EQ(set.sparse_blocks(), 0u);
     EXPECT_LE(set.serialize().size(), 5u + 5 * (10 + 128));
+}
+
+TEST(DaySet, CancellationIsPolledOverManyBlocks) {
+    // Dates 3 years apart from 1 AD on: one block each, most of them in the map.
+    DaySet set;
+    for (std::int64_t i = 0; i < 3000; ++i)
+        set.add((-730'000 + i * 1100) * kDay);
+    static int polls;
+    polls = 0;
+    const InterruptHook previous = set_interrupt_hook([] { ++polls; });
+    const std::vector<std::uint8_t> bytes = set.serialize();
+    const int serialize_polls = polls;
+    DaySet copy = DaySet::deserialize(bytes.data(), bytes.size());
+    const int deserialize_polls = polls - serialize_polls;
+    DaySet merged;
+    merged.merge(copy);
+    set_interrupt_hook(previous);
+    EXPECT_GE(serialize_polls, 2);  // one pass to count, one to write: 1 poll per 1024 blocks
+    EXPECT_GE(deserialize_polls, 2);
+    EXPECT_GE(polls - serialize_polls - deserialize_polls, 2);
+    EXPECT_EQ(merged.count(), 3000);
 }
 
 using test_support::CountingResource;
