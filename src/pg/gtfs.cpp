@@ -465,7 +465,8 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
     const text* feed_arg = PG_GETARG_TEXT_PP(0);
     const text* mode_arg = PG_GETARG_TEXT_PP(1);
     // Set by the body when the feed is refused for its conflicts: raised here, after every C++
-    // object is gone, because the list of pairs does not fit guard()'s fixed buffers.
+    // object is gone, because the list of pairs (up to gtfs::kMaxDetailPairs lines) does not fit
+    // guard()'s fixed buffers.
     char* refusal_message = nullptr;
     char* refusal_detail = nullptr;
     const Datum report = guard([&]() -> Datum {
@@ -505,9 +506,7 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
             std::string message = "GTFS feed \"" + feed + "\" has " + std::to_string(plan.conflicts.size()) +
                                   (plan.conflicts.size() == 1 ? " conflicting pair" : " conflicting pairs") +
                                   " of trips of the same train; nothing was loaded";
-            std::string detail;
-            for (const gtfs::TripConflict& conflict : plan.conflicts)
-                detail += (detail.empty() ? "" : "\n") + gtfs::describe(plan, conflict) + ".";
+            const std::string detail = gtfs::conflicts_detail(plan);
             spi_finish();
             pg_guarded([&] {
                 refusal_message = pstrdup(message.c_str());
