@@ -9,6 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 probe_database railway_probe_spi_importer
 probe_role probe_spi_planter railway_operator
 "${PSQL[@]}" -c "GRANT CREATE ON SCHEMA public TO probe_spi_planter" || exit 2
+# The database's sessions put public before pg_catalog: even exact matches of pg_catalog's own
+# operators and functions lose to the plants unless the importer pins its own path.
+"${PSQL[@]}" -c "ALTER DATABASE $PGDATABASE SET search_path = public, pg_catalog" || exit 2
 
 as_role probe_spi_planter <<'SQL' || exit 2
 CREATE FUNCTION public.probe_spi_escalate() RETURNS void LANGUAGE plpgsql AS $$
@@ -29,6 +32,20 @@ BEGIN PERFORM public.probe_spi_escalate(); RETURN 'planted'; END $$;
 CREATE FUNCTION public.probe_spi_arrow(jsonb, text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN PERFORM public.probe_spi_escalate(); RETURN 'planted'; END $$;
 CREATE OPERATOR public.->> (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = public.probe_spi_arrow);
+CREATE FUNCTION public.probe_spi_path(jsonb, text[]) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.probe_spi_escalate(); RETURN 'planted'; END $$;
+CREATE OPERATOR public.#>> (LEFTARG = jsonb, RIGHTARG = text[], FUNCTION = public.probe_spi_path);
+CREATE FUNCTION public.probe_spi_get(jsonb, text) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.probe_spi_escalate(); RETURN '[]'; END $$;
+CREATE OPERATOR public.-> (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = public.probe_spi_get);
+CREATE FUNCTION public.probe_spi_concat(text, text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.probe_spi_escalate(); RETURN 'planted'; END $$;
+CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = public.probe_spi_concat);
+CREATE FUNCTION public.probe_spi_gt(integer, integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.probe_spi_escalate(); RETURN true; END $$;
+CREATE OPERATOR public.> (LEFTARG = integer, RIGHTARG = integer, FUNCTION = public.probe_spi_gt);
+CREATE FUNCTION public.jsonb_array_elements(jsonb) RETURNS SETOF jsonb LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.probe_spi_escalate(); RETURN NEXT '{}'::jsonb; END $$;
 SQL
 
 feed=$(mktemp -d /tmp/railway-probe-feed.XXXXXX)
