@@ -127,6 +127,23 @@ std::string describe(const Plan& plan, const TripConflict& conflict) {
            format_timestamp(conflict.first.end_us);
 }
 
+std::string conflicts_detail(const Plan& plan, size_t max_listed) {
+    std::string detail;
+    const size_t listed = std::min(max_listed, plan.conflicts.size());
+    for (size_t i = 0; i < listed; ++i) {
+        std::string line = describe(plan, plan.conflicts[i]) + ".";
+        const std::string cut = truncate_utf8(line, kMaxDetailLine);
+        if (cut.size() < line.size()) line = cut + "...";
+        detail += (i == 0 ? "" : "\n") + line;
+    }
+    const size_t more = plan.conflicts.size() - listed;
+    if (more > 0) {
+        detail += (listed == 0 ? "" : "\n") + std::string("... and ") + std::to_string(more) + " more conflicting " +
+                  (more == 1 ? "pair" : "pairs") + " (railway.gtfs_conflicts() lists them all)";
+    }
+    return detail;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rows
 

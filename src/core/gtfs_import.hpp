@@ -119,6 +119,13 @@ struct Plan {
 // "trip 17 and trip 18 (train 4689939) both run from 2017-11-20 05:39:00 to 2017-11-20 06:10:00"
 std::string describe(const Plan& plan, const TripConflict& conflict);
 
+// The DETAIL of a feed refused for its conflicts, of a readable size whatever the feed: the
+// first `max_listed` pairs, one line each (describe() and a period, a line longer than
+// kMaxDetailLine characters cut with "..."), then "... and N more conflicting pairs (...)".
+inline constexpr size_t kMaxDetailPairs = 20;
+inline constexpr size_t kMaxDetailLine = 300;
+std::string conflicts_detail(const Plan& plan, size_t max_listed = kMaxDetailPairs);
+
 class FeedBuilder {
 public:
     // Each add_* takes the row's line number and its fields as in the file (trimmed here); an

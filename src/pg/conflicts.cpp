@@ -37,11 +37,13 @@ extern "C" {
 namespace railway::pg {
 namespace {
 
-// The active (not cancelled) schedules and the columns of their service pattern.
+// The active (not cancelled) schedules and the columns of their service pattern. Like every
+// query railway runs through SPI, it names its tables, operators, functions and types with their
+// schema: the caller's search_path (with objects planted in public or pg_temp) changes nothing.
 constexpr const char* kActiveSchedules =
     "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
     "effective_start_date, effective_end_date FROM railway.schedules "
-    "WHERE NOT is_cancelled AND status <> 'cancelled'";
+    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled'";
 
 // Rows fetched per cursor batch: large enough to amortise the fetch, small enough to bound memory.
 constexpr long kBatchRows = 10000;
@@ -185,14 +187,15 @@ std::unordered_map<int64_t, std::string> train_numbers(const std::vector<int64_t
                                                sizeof(int32), true, TYPALIGN_INT));
     });
     Oid types[1] = {INT4ARRAYOID};
-    const uint64 rows =
-        spi_query("SELECT id, train_number::text FROM railway.trains WHERE id = ANY ($1)", 1, types,
-                  &array, nullptr);
+    const uint64 rows = spi_query("SELECT id, train_number::pg_catalog.text FROM railway.trains "
+                                  "WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+                                  1, types, &array, nullptr);
     for (uint64 row = 0; row < rows; ++row) {
         bool is_null;
         const text* number = DatumGetTextPP(spi_value(row, 2, &is_null));
         numbers.emplace(int_value(row, 1), std::string(text_view(number)));
     }
+    spi_free_result();
     return numbers;
 }
 
@@ -231,8 +234,9 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
         // The whole table: straight from the heap when allowed; one train: its index, via SPI.
         if (!all_trains || !scan_active_schedules(items)) {
             Oid types[1] = {INT4OID};
-            const std::string sql = all_trains ? std::string(kActiveSchedules)
-                                               : std::string(kActiveSchedules) + " AND train_id = $1";
+            const std::string sql = all_trains
+                                        ? std::string(kActiveSchedules)
+                                        : std::string(kActiveSchedules) + " AND train_id OPERATOR(pg_catalog.=) $1";
             Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
             for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
                 MemoryContext caller = MemoryContextSwitchTo(batch_context);
@@ -279,9 +283,9 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
         Oid types[1] = {INT4OID};
         const uint64 found = spi_query(
             "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
-            "effective_start_date, effective_end_date, status::text, is_cancelled, "
+            "effective_start_date, effective_end_date, status::pg_catalog.text, is_cancelled, "
             "departure_location_id, arrival_location_id, actual_departure, actual_arrival "
-            "FROM railway.schedules WHERE id = $1",
+            "FROM railway.schedules WHERE id OPERATOR(pg_catalog.=) $1",
             1, types, &schedule_id, nullptr);
         if (found == 0) {
             throw Error("P0002", "schedule " + std::to_string(DatumGetInt32(schedule_id)) + " does not exist", {},
@@ -321,7 +325,10 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
                 Oid other_types[2] = {INT4OID, INT4OID};
                 Datum other_args[2] = {Int32GetDatum(train_id), schedule_id};
                 const uint64 others = spi_query(
-                    (std::string(kActiveSchedules) + " AND train_id = $1 AND id <> $2 ORDER BY id").c_str(), 2,
+                    (std::string(kActiveSchedules) +
+                     " AND train_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.<>) $2 ORDER BY id")
+                        .c_str(),
+                    2,
                     other_types, other_args, nullptr);
                 std::vector<ServicePattern> patterns;
                 std::vector<int32> ids;

@@ -712,8 +712,9 @@ std::string train_name(const Config& config, Datum train) {
     if (config.railway_schedules && config.type[kTrain] == INT4OID) {
         spi_connect();
         Oid types[1] = {INT4OID};
-        const uint64 rows = spi_query("SELECT train_number::text FROM railway.trains WHERE id = $1", 1, types,
-                                      &train, nullptr);
+        const uint64 rows = spi_query("SELECT train_number::pg_catalog.text FROM railway.trains "
+                                      "WHERE id OPERATOR(pg_catalog.=) $1",
+                                      1, types, &train, nullptr);
         std::string number = std::to_string(DatumGetInt32(train));
         if (rows == 1) {
             bool is_null;
