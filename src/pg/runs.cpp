@@ -208,18 +208,23 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
     const std::string kind = text_of(value[kKind]);
     const int32 schedule_id = DatumGetInt32(value[kScheduleId]);
 
-    // Actual times and status only: the rest was checked when it was written.
+    // Actual times and status only: the rest was checked when it was written. The running-date
+    // rule holds when a run is made or moved (schedule, date or kind changed): a later edit of
+    // the schedule may leave a retimed, cancelled or recorded run on a date the new pattern
+    // lacks, and such a run can still be updated (its train, its times).
     bool full = true;
+    bool date_rule = true;
     if (is_update) {
         bool old_null[kColumnCount];
         Datum old_value[kColumnCount];
         for (int i = 0; i < kColumnCount; ++i)
             old_value[i] = heap_getattr(data->tg_trigtuple, cache.attnum[i], desc, &old_null[i]);
-        full = false;
-        for (int i : {kTrainId, kScheduleId, kRunDate, kPlannedDeparture, kPlannedArrival}) {
-            if (old_null[i] != isnull[i] || (!isnull[i] && old_value[i] != value[i])) full = true;
-        }
-        if (!full && text_of(old_value[kKind]) != kind) full = true;
+        const auto changed = [&](int i) {
+            return old_null[i] != isnull[i] || (!isnull[i] && old_value[i] != value[i]);
+        };
+        const bool kind_changed = text_of(old_value[kKind]) != kind;
+        date_rule = changed(kScheduleId) || changed(kRunDate) || kind_changed;
+        full = date_rule || changed(kTrainId) || changed(kPlannedDeparture) || changed(kPlannedArrival);
     }
 
     std::optional<int32> train;
@@ -286,7 +291,7 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
     row.planned_departure = DatumGetTimestamp(value[kPlannedDeparture]);
     row.planned_arrival = DatumGetTimestamp(value[kPlannedArrival]);
     check_run_row(row);
-    if (full) check_run_date(row, schedule_id, cache.pattern);
+    if (date_rule) check_run_date(row, schedule_id, cache.pattern);
 
     if (!replace[kTrainId] && !replace[kPlannedDeparture] && !replace[kPlannedArrival]) return tuple;
     // heap_modify_tuple_by_cols takes 1-based attribute numbers.
