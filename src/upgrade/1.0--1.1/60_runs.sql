@@ -24,8 +24,8 @@ CREATE TABLE railway.runs (
     planned_arrival    timestamp   NOT NULL,
     actual_departure   timestamp,
     actual_arrival     timestamp,
-    status             varchar(20) NOT NULL DEFAULT 'scheduled',
-    kind               varchar(10) NOT NULL DEFAULT 'planned',
+    status             text        NOT NULL DEFAULT 'scheduled',
+    kind               text        NOT NULL DEFAULT 'planned',
     CONSTRAINT check_run_kind CHECK (kind IN ('planned', 'extra')),
     CONSTRAINT check_run_status
         CHECK (status IN ('scheduled', 'running', 'delayed', 'completed', 'cancelled')),
@@ -103,25 +103,20 @@ BEGIN
         CONTINUE WHEN EXISTS (SELECT FROM pg_catalog.pg_class c
                               WHERE c.relnamespace OPERATOR(pg_catalog.=) 'railway'::regnamespace
                                 AND c.relname OPERATOR(pg_catalog.=) partition_name);
-        -- Made apart and then attached: ATTACH PARTITION takes a SHARE UPDATE EXCLUSIVE lock on
-        -- railway.runs, so readers and writers of other months carry on (CREATE TABLE ...
-        -- PARTITION OF would lock the whole table). The CHECK constraint makes the attach skip
-        -- its validation scan.
-        EXECUTE pg_catalog.format(
-            'CREATE TABLE railway.%1$I (LIKE railway.runs INCLUDING DEFAULTS INCLUDING CONSTRAINTS,'
-            ' CONSTRAINT %2$I PRIMARY KEY (train_id, schedule_id, run_date),'
-            ' CONSTRAINT %3$I CHECK (run_date >= %4$L AND run_date < %5$L))',
-            partition_name, partition_name OPERATOR(pg_catalog.||) '_pkey',
-            partition_name OPERATOR(pg_catalog.||) '_month', month_start,
-            (month_start OPERATOR(pg_catalog.+) interval '1 month')::date);
+        -- CREATE TABLE ... PARTITION OF (not LIKE + ATTACH): the partition then inherits the
+        -- CHECK constraints instead of holding copies, and pg_dump dumps it as columns plus
+        -- ATTACH PARTITION, which a restore replays exactly. It locks railway.runs (ACCESS
+        -- EXCLUSIVE) for the moment of the creation: run it ahead, at a quiet hour.
+        EXECUTE pg_catalog.format('CREATE TABLE railway.%I PARTITION OF railway.runs FOR VALUES FROM (%L) TO (%L)',
+                                  partition_name, month_start,
+                                  (month_start OPERATOR(pg_catalog.+) interval '1 month')::date);
+        EXECUTE pg_catalog.format('ALTER TABLE railway.%I ADD CONSTRAINT %I PRIMARY KEY (train_id, schedule_id, run_date)',
+                                  partition_name, partition_name OPERATOR(pg_catalog.||) '_pkey');
         EXECUTE pg_catalog.format('CREATE INDEX %I ON railway.%I (schedule_id, run_date)',
                                   partition_name OPERATOR(pg_catalog.||) '_schedule', partition_name);
         EXECUTE pg_catalog.format('COMMENT ON TABLE railway.%I IS %L', partition_name,
                                   'Runs of ' OPERATOR(pg_catalog.||) pg_catalog.to_char(month_start, 'YYYY-MM')
                                   OPERATOR(pg_catalog.||) ' (a partition of railway.runs made by railway.create_run_partitions()).');
-        EXECUTE pg_catalog.format('ALTER TABLE railway.runs ATTACH PARTITION railway.%I FOR VALUES FROM (%L) TO (%L)',
-                                  partition_name, month_start,
-                                  (month_start OPERATOR(pg_catalog.+) interval '1 month')::date);
         RETURN NEXT 'railway.' OPERATOR(pg_catalog.||) partition_name;
     END LOOP;
 END
