@@ -5,18 +5,27 @@
 // Per row: read the mapped columns, check the rules (src/core/schedule_rules: each with its own
 // message, SQLSTATE, DETAIL and HINT), then, for an active row whose train or timing changed
 // (or which was just reactivated), look for a conflicting active row of the same train:
-//   1. take a transaction-scoped lock on the train (an advisory lock of class kLockClass on
-//      (table, hash(train) mod kLockBuckets)), so that two sessions writing the same train
-//      queue here instead of racing (and deadlocking) in the exclusion constraint;
+//   1. lock the train to the end of the transaction, so that two sessions writing the same
+//      train queue here instead of racing (and deadlocking) in the exclusion constraint: for
+//      railway.schedules the train's row in railway.trains (FOR NO KEY UPDATE, no entry in the
+//      shared lock table), for another table an advisory lock per train (class kLockClass on
+//      (table, hash(train))), escalated to one lock on the whole table once a transaction holds
+//      kTrainLocksPerTable of them (see lock_train);
 //   2. scan the table's rows of that train with a dirty snapshot (committed and in-progress
 //      rows, whatever the isolation level, as exclusion constraints do), through the exclusion
 //      constraint's GiST index (train = and pattern &&), else a btree index on the train
-//      column, else the heap; a conflicting row of a transaction still in progress (one that
-//      bypassed the trigger) is waited for, then the scan restarts. An index scan is begun
-//      once per statement and rescanned for each row (see OpenScan);
+//      column, else the heap (an index whose predicate may leave an active row out is not
+//      used); a conflicting row of a transaction still in progress (one that bypassed the
+//      trigger) is waited for, then the scan restarts. An index scan is begun once per
+//      statement and rescanned for each row (see OpenScan). When the trigger fires on a
+//      partition, every leaf partition of the tree is scanned, and the lock is the root's;
 //   3. raise conflict_error() (23P01) naming the other row, the train and the first window.
 // The exclusion constraint on railway.schedules remains the race-free backstop for writers
 // that bypass the trigger (disabled triggers, session_replication_role = replica).
+//
+// The C++/PostgreSQL boundary: the search runs inside one pg_guarded call whose frames own
+// nothing with a destructor (it may longjmp, and checks for interrupts every
+// kRowsPerInterruptCheck rows); every other PostgreSQL call goes through pg_guarded.
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/schedule_rules.hpp"
@@ -665,8 +674,7 @@ CheckedRow check_row(const Config& config, const TriggerData* trigger, const Row
     row.scheduled_departure = DatumGetTimestamp(v.value[kScheduledDeparture]);
     row.scheduled_arrival = DatumGetTimestamp(v.value[kScheduledArrival]);
     if (config.column[kRunningDays] != 0) {
-        const ArrayType* days = pg_guarded([&] { return DatumGetArrayTypeP(v.value[kRunningDays]); });
-        row.running_days = day_mask_from_array(days);
+        row.running_days = day_mask_from_datum(v.value[kRunningDays]);  // detoasts (guarded) if needed
     } else {
         row.running_days = kAllDays;
     }
@@ -705,9 +713,10 @@ bool timing_changed(const Config& config, const RowValues& old_row, const RowVal
         if (config.column[role] == 0) continue;
         if (old_row.null[role] != new_row.null[role]) return true;
         if (old_row.null[role]) continue;
-        if (!datumIsEqual(old_row.value[role], new_row.value[role], config.typbyval[role], config.typlen[role])) {
-            return true;
-        }
+        const bool equal = pg_guarded([&] {
+            return datumIsEqual(old_row.value[role], new_row.value[role], config.typbyval[role], config.typlen[role]);
+        });
+        if (!equal) return true;
     }
     return false;
 }
@@ -732,7 +741,7 @@ std::optional<ServicePattern> stored_pattern(const Config& config, const RowValu
     try {
         DayMask days = kAllDays;
         if (config.column[kRunningDays] != 0) {
-            days = day_mask_from_array(pg_guarded([&] { return DatumGetArrayTypeP(v.value[kRunningDays]); }));
+            days = day_mask_from_datum(v.value[kRunningDays]);  // no copy of an inline array
         }
         const int64_t departure = DatumGetTimestamp(v.value[kScheduledDeparture]);
         int64_t start = departure;
