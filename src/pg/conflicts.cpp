@@ -2,6 +2,7 @@
 // timetable, read through SPI, or for the whole table straight from the heap.
 #include "core/conflict_sweep.hpp"
 #include "core/error.hpp"
+#include "core/interrupts.hpp"
 #include "core/schedule_rules.hpp"
 #include "core/service_pattern.hpp"
 
@@ -191,8 +192,10 @@ std::unordered_map<int64_t, std::string> train_numbers(const std::vector<int64_t
                                   "WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
                                   1, types, &array, nullptr);
     for (uint64 row = 0; row < rows; ++row) {
+        if (row % 1024 == 0) poll_interrupts();
         bool is_null;
-        const text* number = DatumGetTextPP(spi_value(row, 2, &is_null));
+        // Detoasting may fail (out of memory): guarded, `numbers` and `ids` are alive.
+        const text* number = pg_guarded([&] { return DatumGetTextPP(spi_value(row, 2, &is_null)); });
         numbers.emplace(int_value(row, 1), std::string(text_view(number)));
     }
     spi_free_result();
@@ -239,6 +242,7 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
                                         : std::string(kActiveSchedules) + " AND train_id OPERATOR(pg_catalog.=) $1";
             Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
             for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
+                poll_interrupts();
                 MemoryContext caller = MemoryContextSwitchTo(batch_context);
                 for (uint64 row = 0; row < rows; ++row) {
                     const int32 id = int_value(row, 1);
@@ -256,7 +260,9 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
         trains.erase(std::unique(trains.begin(), trains.end()), trains.end());  // pairs are sorted by train
         const auto numbers = train_numbers(trains);
 
+        InterruptPoller poller;
         for (const ConflictPair& pair : pairs) {
+            poller.tick();
             const SweepItem& a = items[pair.a];
             const SweepItem& b = items[pair.b];
             const std::string& number = numbers.at(a.group);
@@ -312,7 +318,7 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
             row.running_days = pattern.days;
             row.effective_start_date = DatumGetTimestamp(v[4]);
             row.effective_end_date = optional_timestamp(5);
-            const std::string status(text_view(DatumGetTextPP(v[6])));
+            const std::string status(text_view(pg_guarded([&] { return DatumGetTextPP(v[6]); })));
             row.status = status;
             row.is_cancelled = DatumGetBool(v[7]);
             row.departure_location_id = DatumGetInt32(v[8]);
@@ -332,7 +338,9 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
                     other_types, other_args, nullptr);
                 std::vector<ServicePattern> patterns;
                 std::vector<int32> ids;
+                InterruptPoller poller;
                 for (uint64 r = 0; r < others; ++r) {
+                    poller.tick();
                     ids.push_back(int_value(r, 1));
                     patterns.push_back(pattern_of_row(r, ids.back()));
                 }
