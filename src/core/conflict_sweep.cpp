@@ -363,10 +363,10 @@ std::vector<ConflictPair> find_all_conflicts(const std::vector<SweepItem>& items
 }
 
 std::vector<std::pair<size_t, Window>> conflicts_with(const ServicePattern& pattern,
-                                                      const std::vector<ServicePattern>& others) {
+                                                      const ServicePattern* others, size_t count) {
     InterruptPoller poller(256);
     std::vector<std::pair<size_t, Window>> found;
-    for (size_t i = 0; i < others.size(); ++i) {
+    for (size_t i = 0; i < count; ++i) {
         poller.tick();
         if (const std::optional<Window> window = first_conflict(pattern, others[i])) {
             found.emplace_back(i, *window);

@@ -55,6 +55,10 @@ std::vector<ConflictPair> find_all_conflicts(const std::vector<SweepItem>& items
 // The index and first conflict window of every pattern in `others` that conflicts with
 // `pattern`, in index order. Throws 22008 as above. Polls interrupts.
 std::vector<std::pair<size_t, Window>> conflicts_with(const ServicePattern& pattern,
-                                                      const std::vector<ServicePattern>& others);
+                                                      const ServicePattern* others, size_t count);
+inline std::vector<std::pair<size_t, Window>> conflicts_with(const ServicePattern& pattern,
+                                                             const std::vector<ServicePattern>& others) {
+    return conflicts_with(pattern, others.data(), others.size());
+}
 
 }  // namespace railway
