@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ namespace railway::gtfs {
 inline constexpr size_t kCodeLength = 10;         // railway.locations.code varchar(10)
 inline constexpr size_t kNameLength = 100;        // railway.locations.name varchar(100)
 inline constexpr size_t kTrainNumberLength = 20;  // railway.trains.train_number varchar(20)
+// A service with calendar_dates.txt exceptions is listed day by day: its calendar.txt range may
+// span at most this many days (a plain calendar row, without exceptions, any range).
+inline constexpr int64_t kMaxListedDays = 36'525;
 
 // `id` unchanged when it has at most max_length bytes; else its first max_length - 7 bytes (cut
 // at a UTF-8 character boundary), '~' and 6 hex digits of a hash of the whole id. Deterministic:
@@ -159,7 +163,8 @@ public:
     // Validates the whole feed and plans the rows. Throws railway::Error (file, line, reason)
     // for a malformed feed, and for conflicts when mode is refuse (the caller may prefer to
     // report them itself: pass keep and inspect Plan::conflicts).
-    Plan plan(ConflictMode mode) const;
+    // The conflict sweep's memory comes from `memory`; every loop polls interrupts.
+    Plan plan(ConflictMode mode, std::pmr::memory_resource* memory = std::pmr::get_default_resource()) const;
 
     // Whether routes.txt / calendar.txt / calendar_dates.txt were given (even empty).
     bool has_routes = false;

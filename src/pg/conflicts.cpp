@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory_resource>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "datum.hpp"
+#include "memory.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -107,7 +109,7 @@ bool is_cancelled_status(Datum status) {
 // having read nothing, unless the caller may read every row the way SPI would (SELECT on the
 // table, no row-level security) and the table has the expected columns: the caller then uses
 // the SPI query instead, which applies column privileges and policies and reports denials.
-bool scan_active_schedules(std::vector<SweepItem>& items) {
+bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
     const Oid relid = pg_guarded([] {
         const Oid schema = get_namespace_oid("railway", true);
         return OidIsValid(schema) ? get_relname_relid("schedules", schema) : InvalidOid;
@@ -227,7 +229,10 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
     ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
     return guard([&] {
-        std::vector<SweepItem> items;
+        // The items, the sweep's buffers and the pairs live in a context of their own.
+        ScopedWorkContext work("railway find_conflicts");
+        std::pmr::vector<SweepItem> items(work.resource());
+        InterruptPoller poller;
         spi_connect();
         // Detoasted running_days arrays are freed batch by batch.
         MemoryContext batch_context = pg_guarded([] {
@@ -245,6 +250,7 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
                 poll_interrupts();
                 MemoryContext caller = MemoryContextSwitchTo(batch_context);
                 for (uint64 row = 0; row < rows; ++row) {
+                    poller.tick();
                     const int32 id = int_value(row, 1);
                     items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
                 }
@@ -254,13 +260,14 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
             spi_cursor_close(portal);
         }
 
-        const std::vector<ConflictPair> pairs = find_all_conflicts(items);
+        const std::pmr::vector<ConflictPair> pairs = find_all_conflicts_in(items.data(), items.size(), work.resource());
         std::vector<int64_t> trains;
-        for (const ConflictPair& pair : pairs) trains.push_back(items[pair.a].group);
-        trains.erase(std::unique(trains.begin(), trains.end()), trains.end());  // pairs are sorted by train
+        for (const ConflictPair& pair : pairs) {
+            poller.tick();
+            if (trains.empty() || trains.back() != items[pair.a].group) trains.push_back(items[pair.a].group);
+        }
         const auto numbers = train_numbers(trains);
 
-        InterruptPoller poller;
         for (const ConflictPair& pair : pairs) {
             poller.tick();
             const SweepItem& a = items[pair.a];
@@ -285,6 +292,7 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
     Datum schedule_id = PG_GETARG_DATUM(0);
     bool valid = false;
     const Datum message = guard([&] {
+        ScopedWorkContext work("railway validate_schedule");
         spi_connect();
         Oid types[1] = {INT4OID};
         const uint64 found = spi_query(
@@ -336,15 +344,15 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
                         .c_str(),
                     2,
                     other_types, other_args, nullptr);
-                std::vector<ServicePattern> patterns;
-                std::vector<int32> ids;
+                std::pmr::vector<ServicePattern> patterns(work.resource());
+                std::pmr::vector<int32> ids(work.resource());
                 InterruptPoller poller;
                 for (uint64 r = 0; r < others; ++r) {
                     poller.tick();
                     ids.push_back(int_value(r, 1));
                     patterns.push_back(pattern_of_row(r, ids.back()));
                 }
-                const auto conflicts = conflicts_with(pattern, patterns);
+                const auto conflicts = conflicts_with(pattern, patterns.data(), patterns.size());
                 if (!conflicts.empty()) {
                     // The conflict that starts first (ties: the lowest schedule id).
                     const auto earliest = std::min_element(

@@ -6,6 +6,7 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/gtfs_import.hpp"
+#include "core/interrupts.hpp"
 #include "core/service_pattern.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "datum.hpp"
+#include "memory.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -127,6 +129,7 @@ void for_each_row(const StagedFile& staged, const std::vector<std::string>& colu
     std::vector<std::string_view> fields(columns.size());
     for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
         for (uint64 row = 0; row < rows; ++row) {
+            poll_interrupts();
             int64_t line = 0;
             pg_guarded([&] {
                 bool is_null;
@@ -238,6 +241,7 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
             "AND s.status OPERATOR(pg_catalog.<>) 'cancelled'",
             1, types, &array, nullptr);
         for (uint64 row = 0; row < rows; ++row) {
+            poll_interrupts();
             bool nulls[7];
             Datum v[7];
             for (int i = 0; i < 7; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
@@ -248,7 +252,10 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
         }
         spi_free_result();
     }
-    return feed.plan(mode);
+    // The conflict sweep's buffers in a context of their own (the planner lists no service's
+    // dates beyond gtfs::kMaxListedDays, and polls interrupts).
+    ScopedWorkContext work("railway gtfs plan");
+    return feed.plan(mode, work.resource());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,6 +544,7 @@ Datum railway_gtfs_conflicts(PG_FUNCTION_ARGS) {
         spi_connect();
         const gtfs::Plan plan = read_and_plan(ConflictMode::keep);
         for (const gtfs::TripConflict& conflict : plan.conflicts) {
+            poll_interrupts();
             const gtfs::PlannedTrip& trip = plan.trips[conflict.trip];
             Datum values[5] = {text_datum(trip.trip_id), 0, 0, text_datum(plan.trains[trip.train].number),
                                tsrange_datum(conflict.first)};

@@ -338,6 +338,36 @@ struct RandomTrip {
     int64_t dep, arr;  // seconds from the service day
 };
 
+// A calendar from year 1 to 9999 is one pattern (no day-by-day listing); with exceptions such a
+// service would be listed day by day, and is refused, naming the file, the line and the limit.
+TEST(GtfsImport, HugeCalendars) {
+    FeedBuilder feed = small_feed();
+    add_calendar(feed, 4, "EVER", "1111111", "00010101", "99991231");
+    add_trip(feed, 2, "T1", "EVER", "", "08:00:00", "09:00:00");
+    add_trip(feed, 3, "T2", "EVER", "", "25:00:00", "26:00:00");  // the day after each date
+    const Plan plan = feed.plan(ConflictMode::keep);
+    ASSERT_EQ(plan.trips.size(), 2u);
+    ASSERT_EQ(plan.trips[0].patterns.size(), 1u);
+    EXPECT_EQ(plan.trips[0].patterns[0].first_day, day("00010101"));
+    EXPECT_EQ(plan.trips[0].patterns[0].last_day, day("99991231"));
+    EXPECT_EQ(plan.trips[0].patterns[0].days, 0x7F);
+    EXPECT_EQ(plan.trips[1].patterns[0].first_day, day("00010102"));
+    EXPECT_EQ(plan.trips[1].patterns[0].last_day, day("99991231") + 1);
+
+    feed.add_calendar_date(2, "EVER", "20240101", "2");
+    EXPECT_EQ(error_of([&] { feed.plan(ConflictMode::keep); }),
+              "54000 calendar.txt line 4: service \"EVER\" runs from 0001-01-01 to 9999-12-31 (3652059 days) and "
+              "has exceptions in calendar_dates.txt; the importer lists such a service's dates day by day, up to "
+              "36525 days (about 100 years)");
+
+    // 2000 to 2099 with a holiday: within the limit.
+    FeedBuilder century = small_feed();
+    add_calendar(century, 4, "C", "1111100", "20000101", "20991231");
+    century.add_calendar_date(2, "C", "20240101", "2");
+    add_trip(century, 2, "T1", "C", "", "08:00:00", "09:00:00");
+    EXPECT_EQ(century.plan(ConflictMode::keep).trips.at(0).patterns.size(), 2u);
+}
+
 TEST(GtfsImportRandom, MatchesDayByDayExpansion) {
     std::mt19937 rng(20240229);
     auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
