@@ -125,15 +125,18 @@ VALUES (2, 1, 3, '2024-01-01 12:30', '2024-01-01 13:00', '2024-01-01', 'cancelle
 SELECT count(*) AS schedules FROM railway.schedules;
 
 -- Updates. Status and actual times change all day: such an update does not search for
--- conflicts (the search takes railway's advisory lock on the train, which is not taken here).
+-- conflicts (the search locks the train's row in railway.trains, which is not locked here:
+-- a row lock shows as the locking transaction's id in xmax; no advisory lock is taken).
 BEGIN;
 UPDATE railway.schedules SET status = 'delayed', actual_departure = '2024-03-01 12:20' WHERE id = 3;
-SELECT count(*) AS train_locks FROM pg_locks
-WHERE locktype = 'advisory' AND objsubid = 21057 AND pid = pg_backend_pid();
+SELECT t.xmax = pg_current_xact_id()::xid AS train_locked,
+       (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS advisory_locks
+FROM railway.trains t WHERE t.id = (SELECT train_id FROM railway.schedules WHERE id = 3);
 -- Changing the timing does search.
 UPDATE railway.schedules SET scheduled_departure = '2024-01-01 11:55' WHERE id = 3;
-SELECT count(*) AS train_locks FROM pg_locks
-WHERE locktype = 'advisory' AND objsubid = 21057 AND pid = pg_backend_pid();
+SELECT t.xmax = pg_current_xact_id()::xid AS train_locked,
+       (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS advisory_locks
+FROM railway.trains t WHERE t.id = (SELECT train_id FROM railway.schedules WHERE id = 3);
 COMMIT;
 -- An update that moves a schedule into a conflict is refused.
 UPDATE railway.schedules SET scheduled_departure = '2024-01-06 05:00', scheduled_arrival = '2024-01-06 07:00'

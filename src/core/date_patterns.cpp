@@ -1,6 +1,7 @@
 #include "date_patterns.hpp"
 
 #include "error.hpp"
+#include "interrupts.hpp"
 
 #include <algorithm>
 #include <array>
@@ -330,11 +331,13 @@ Layer segment_layer(const std::vector<int32_t>& dates, const std::vector<int32_t
     std::vector<Cost> best(cuts.size(), Cost{kUnreachable, 0});
     std::vector<size_t> previous_cut(cuts.size(), 0);
     best[0] = Cost{0, 0};
+    InterruptPoller poller(256);
     for (size_t b = 1; b < cuts.size(); ++b) {
         // The segment from the previous cut always has a full weekday, so best[b] becomes
         // reachable on the first iteration.
         const size_t earliest = b > kMaxSegmentCuts ? b - kMaxSegmentCuts : 0;
         for (size_t a = b; a-- > earliest;) {
+            poller.tick();
             const uint8_t full = coster.full_days(cuts[a], cuts[b]);
             const Residue residue = coster.residue(cuts[a], cuts[b], full);
             // Stop once the segment alone costs more than the best way found so far: the bound
@@ -374,6 +377,7 @@ Layer segment_layer(const std::vector<int32_t>& dates, const std::vector<int32_t
 
 std::vector<DatePattern> partition(const std::vector<int32_t>& dates) {
     if (dates.empty()) return {};
+    poll_interrupts();  // once per layer; the layer's loops poll too
     const std::vector<int32_t> next_week = next_week_index(dates);
     std::vector<Run> runs = weekly_runs(dates, next_week);
     std::vector<DatePattern> by_runs;
@@ -389,7 +393,46 @@ std::vector<DatePattern> partition(const std::vector<int32_t>& dates) {
     return layer.patterns;
 }
 
+void check_sorted_exceptions(const std::vector<int32_t>& additions, const std::vector<int32_t>& removals) {
+    std::vector<int32_t> conflicts;
+    std::set_intersection(additions.begin(), additions.end(), removals.begin(), removals.end(),
+                          std::back_inserter(conflicts));
+    if (!conflicts.empty())
+        throw Error(sqlstate::invalid_parameter_value,
+                    "service date " + format_day(conflicts.front()) + " is both added and removed",
+                    "calendar_dates.txt has exception_type 1 and exception_type 2 for the same "
+                    "service and date; GTFS allows one exception per service and date.",
+                    "Keep one of the two calendar_dates.txt rows.");
+}
+
 }  // namespace
+
+void check_exceptions(const std::vector<int32_t>& added, const std::vector<int32_t>& removed) {
+    check_sorted_exceptions(sorted_distinct(added), sorted_distinct(removed));
+}
+
+std::optional<DatePattern> calendar_pattern(uint8_t days, int32_t first_day, int32_t last_day) {
+    days &= 0x7F;
+    if (days == 0 || first_day > last_day) return std::nullopt;
+    int64_t first = first_day;
+    int64_t last = last_day;
+    while (first <= last && !(days & weekday_bit(first))) ++first;  // at most 6 steps
+    while (last >= first && !(days & weekday_bit(last))) --last;
+    if (first > last) return std::nullopt;
+    uint8_t occurring = days;
+    if (last - first < 6) {  // a short range holds only some of the weekdays
+        occurring = 0;
+        for (int64_t day = first; day <= last; ++day) occurring |= days & weekday_bit(day);
+    }
+    return DatePattern{occurring, static_cast<int32_t>(first), static_cast<int32_t>(last)};
+}
+
+DatePattern shift_pattern(const DatePattern& pattern, int32_t days) {
+    const int shift = days % 7;
+    const uint8_t rotated =
+        static_cast<uint8_t>(((pattern.days << shift) | (pattern.days >> (7 - shift))) & 0x7F);
+    return DatePattern{rotated, pattern.first_day + days, pattern.last_day + days};
+}
 
 bool pattern_runs_on(const DatePattern& pattern, int32_t day) {
     return day >= pattern.first_day && day <= pattern.last_day && (pattern.days & weekday_bit(day));
@@ -406,15 +449,7 @@ std::vector<int32_t> service_dates(uint8_t calendar_days,
             "Bit 0 is Monday and bit 6 is Sunday.");
     const std::vector<int32_t> additions = sorted_distinct(added);
     const std::vector<int32_t> removals = sorted_distinct(removed);
-    std::vector<int32_t> conflicts;
-    std::set_intersection(additions.begin(), additions.end(), removals.begin(), removals.end(),
-                          std::back_inserter(conflicts));
-    if (!conflicts.empty())
-        throw Error(sqlstate::invalid_parameter_value,
-                    "service date " + format_day(conflicts.front()) + " is both added and removed",
-                    "calendar_dates.txt has exception_type 1 and exception_type 2 for the same "
-                    "service and date; GTFS allows one exception per service and date.",
-                    "Keep one of the two calendar_dates.txt rows.");
+    check_sorted_exceptions(additions, removals);
 
     std::vector<int32_t> calendar;
     if (calendar_range) {
@@ -423,8 +458,11 @@ std::vector<int32_t> service_dates(uint8_t calendar_days,
             throw Error(sqlstate::invalid_parameter_value,
                         "calendar end date " + format_day(last) + " is before its start date " +
                             format_day(first));
-        for (int64_t day = first; calendar_days != 0 && day <= last; ++day)
+        InterruptPoller poller(4096);
+        for (int64_t day = first; calendar_days != 0 && day <= last; ++day) {
+            poller.tick();
             if (calendar_days & weekday_bit(day)) calendar.push_back(static_cast<int32_t>(day));
+        }
     }
     std::vector<int32_t> with_additions;
     std::set_union(calendar.begin(), calendar.end(), additions.begin(), additions.end(),

@@ -45,6 +45,19 @@ std::vector<int32_t> service_dates(uint8_t calendar_days,
                                    const std::vector<int32_t>& added,
                                    const std::vector<int32_t>& removed);
 
+// The dates of a plain calendar.txt row (no exceptions) as one canonical pattern, without
+// listing them: the running days of [first_day, last_day] whose weekday is in `days`; nullopt
+// when there is none. The same pattern split_into_patterns(service_dates(...)) gives, in O(1)
+// whatever the range (a calendar from year 1 to 9999 included).
+std::optional<DatePattern> calendar_pattern(uint8_t days, int32_t first_day, int32_t last_day);
+
+// The pattern of `pattern`'s dates moved by `days` (0 <= days < 10^6).
+DatePattern shift_pattern(const DatePattern& pattern, int32_t days);
+
+// Throws 22023 when a date is both added and removed (service_dates' first check), without
+// expanding anything.
+void check_exceptions(const std::vector<int32_t>& added, const std::vector<int32_t>& removed);
+
 // Every date moved by `days` (a trip whose first departure is 25:30:00 departs the day after its
 // service date). Throws 22008 when a date leaves the int32 range.
 std::vector<int32_t> shift_dates(const std::vector<int32_t>& dates, int32_t days);

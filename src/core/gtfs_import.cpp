@@ -5,6 +5,7 @@
 #include "conflict_sweep.hpp"
 #include "date_patterns.hpp"
 #include "error.hpp"
+#include "interrupts.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +18,7 @@ namespace {
 constexpr const char* kUniqueViolation = "23505";
 constexpr const char* kForeignKeyViolation = "23503";
 constexpr const char* kFeatureNotSupported = "0A000";
+constexpr const char* kProgramLimitExceeded = "54000";
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -125,6 +127,23 @@ std::string describe(const Plan& plan, const TripConflict& conflict) {
     return "trip " + trip.trip_id + " and " + other + " of train " + plan.trains[trip.train].number +
            " both run from " + format_timestamp(conflict.first.start_us) + " to " +
            format_timestamp(conflict.first.end_us);
+}
+
+std::string conflicts_detail(const Plan& plan, size_t max_listed) {
+    std::string detail;
+    const size_t listed = std::min(max_listed, plan.conflicts.size());
+    for (size_t i = 0; i < listed; ++i) {
+        std::string line = describe(plan, plan.conflicts[i]) + ".";
+        const std::string cut = truncate_utf8(line, kMaxDetailLine);
+        if (cut.size() < line.size()) line = cut + "...";
+        detail += (i == 0 ? "" : "\n") + line;
+    }
+    const size_t more = plan.conflicts.size() - listed;
+    if (more > 0) {
+        detail += (listed == 0 ? "" : "\n") + std::string("... and ") + std::to_string(more) + " more conflicting " +
+                  (more == 1 ? "pair" : "pairs") + " (railway.gtfs_conflicts() lists them all)";
+    }
+    return detail;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,7 +331,7 @@ std::vector<std::string> FeedBuilder::train_numbers() const {
 // ---------------------------------------------------------------------------------------------
 // The plan
 
-Plan FeedBuilder::plan(ConflictMode mode) const {
+Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) const {
     Plan plan;
     plan.feed_trips = trips_.size();
 
@@ -343,22 +362,58 @@ Plan FeedBuilder::plan(ConflictMode mode) const {
         plan.locations.push_back(Location{stop.stop_id, code, truncate_utf8(stop.name, kNameLength), stop.line});
     }
 
-    // Service dates, computed once per service.
-    std::map<std::string, std::vector<int32_t>> dates_of_service;
+    // Services are checked first, without listing their dates: a plain calendar.txt row (no
+    // exceptions) is one pattern whatever its range; a service with exceptions is listed day by
+    // day later, so its calendar range is bounded (kMaxListedDays).
+    InterruptPoller poller(256);
     for (const auto& [service_id, service] : services_) {
+        poller.tick();
         try {
-            dates_of_service[service_id] = service_dates(service.days, service.range, service.added, service.removed);
+            check_exceptions(service.added, service.removed);
         } catch (const Error& e) {
             throw Error(e.sqlstate(), "service " + quoted(service_id) + ": " + e.what(), e.detail(), e.hint());
         }
+        const bool plain = service.added.empty() && service.removed.empty();
+        if (!plain && service.days != 0 && service.range && service.calendar_line &&
+            int64_t{service.range->second} - service.range->first + 1 > kMaxListedDays)
+            fail(kProgramLimitExceeded, "calendar.txt", *service.calendar_line,
+                 "service " + quoted(service_id) + " runs from " + format_date(service.range->first) + " to " +
+                     format_date(service.range->second) + " (" +
+                     std::to_string(int64_t{service.range->second} - service.range->first + 1) +
+                     " days) and has exceptions in calendar_dates.txt; the importer lists such a service's dates "
+                     "day by day, up to " + std::to_string(kMaxListedDays) + " days (about 100 years)",
+                 "A calendar.txt row without exceptions may span any range.",
+                 "Give the calendar the dates the feed really covers (its feed_info.txt dates), or split the "
+                 "service into a plain calendar and one with the exceptions.");
     }
+    // The patterns of a service's dates moved by `shift` days (a trip leaving after 24:00:00),
+    // computed once per (service, shift).
+    std::map<std::pair<std::string, int32_t>, std::vector<DatePattern>> patterns_of;
+    auto service_patterns = [&](const std::string& service_id, int32_t shift) -> const std::vector<DatePattern>& {
+        const auto key = std::make_pair(service_id, shift);
+        if (const auto at = patterns_of.find(key); at != patterns_of.end()) return at->second;
+        const Service& service = services_.at(service_id);
+        std::vector<DatePattern> patterns;
+        if (service.added.empty() && service.removed.empty()) {
+            if (service.range) {
+                if (const std::optional<DatePattern> plain =
+                        calendar_pattern(service.days, service.range->first, service.range->second))
+                    patterns.push_back(shift_pattern(*plain, shift));
+            }
+        } else {
+            const std::vector<int32_t> dates = shift_dates(
+                service_dates(service.days, service.range, service.added, service.removed), shift);
+            patterns = split_into_patterns(dates);
+        }
+        return patterns_of.emplace(key, std::move(patterns)).first->second;
+    };
 
     // Trips.
     std::unordered_map<std::string, size_t> train_by_number;
     for (const Trip& trip : trips_) {
+        poller.tick();
         const std::string id = quoted(trip.trip_id);
-        const auto dates_at = dates_of_service.find(trip.service_id);
-        if (dates_at == dates_of_service.end())
+        if (services_.count(trip.service_id) == 0)
             fail(kForeignKeyViolation, "trips.txt", trip.line,
                  "trip " + id + " refers to service_id " + quoted(trip.service_id) +
                      ", which is in neither calendar.txt nor calendar_dates.txt");
@@ -400,8 +455,8 @@ Plan FeedBuilder::plan(ConflictMode mode) const {
             continue;
         }
         const int32_t shift = static_cast<int32_t>(departure / 86400);
-        const std::vector<int32_t> dates = shift_dates(dates_at->second, shift);
-        if (dates.empty()) {
+        const std::vector<DatePattern>& date_patterns = service_patterns(trip.service_id, shift);
+        if (date_patterns.empty()) {
             skip("its service " + quoted(trip.service_id) + " has no dates");
             continue;
         }
@@ -430,7 +485,7 @@ Plan FeedBuilder::plan(ConflictMode mode) const {
         planned.to_location = location_of_stop[last.stop];
         planned.departure_s = departure;
         planned.arrival_s = arrival;
-        for (const DatePattern& dates_pattern : split_into_patterns(dates)) {
+        for (const DatePattern& dates_pattern : date_patterns) {
             ServicePattern pattern{};
             pattern.departure_us = (departure % 86400) * kUsecPerSecond;
             pattern.duration_us = (arrival - departure) * kUsecPerSecond;
@@ -446,7 +501,7 @@ Plan FeedBuilder::plan(ConflictMode mode) const {
 
     // Conflicts: the sweep of find_conflicts over the planned trips' patterns (all patterns of one
     // trip share its id, so they are never paired with each other) and the trains' stored schedules.
-    std::vector<SweepItem> items;
+    std::pmr::vector<SweepItem> items(memory);
     for (size_t t = 0; t < plan.trips.size(); ++t)
         for (const ServicePattern& pattern : plan.trips[t].patterns)
             items.push_back(SweepItem{static_cast<int64_t>(plan.trips[t].train), static_cast<int64_t>(t), pattern});
@@ -460,7 +515,8 @@ Plan FeedBuilder::plan(ConflictMode mode) const {
         stored_ids.push_back(stored.schedule_id);
     }
     std::map<std::pair<int64_t, int64_t>, Window> earliest;  // (trip, other id) -> first window
-    for (const ConflictPair& pair : find_all_conflicts(items)) {
+    for (const ConflictPair& pair : find_all_conflicts_in(items.data(), items.size(), memory)) {
+        poller.tick();
         const int64_t a = items[pair.a].id;
         const int64_t b = items[pair.b].id;
         if (a >= first_stored_id) continue;  // two stored schedules: not the importer's business

@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ namespace railway::gtfs {
 inline constexpr size_t kCodeLength = 10;         // railway.locations.code varchar(10)
 inline constexpr size_t kNameLength = 100;        // railway.locations.name varchar(100)
 inline constexpr size_t kTrainNumberLength = 20;  // railway.trains.train_number varchar(20)
+// A service with calendar_dates.txt exceptions is listed day by day: its calendar.txt range may
+// span at most this many days (a plain calendar row, without exceptions, any range).
+inline constexpr int64_t kMaxListedDays = 36'525;
 
 // `id` unchanged when it has at most max_length bytes; else its first max_length - 7 bytes (cut
 // at a UTF-8 character boundary), '~' and 6 hex digits of a hash of the whole id. Deterministic:
@@ -119,6 +123,13 @@ struct Plan {
 // "trip 17 and trip 18 (train 4689939) both run from 2017-11-20 05:39:00 to 2017-11-20 06:10:00"
 std::string describe(const Plan& plan, const TripConflict& conflict);
 
+// The DETAIL of a feed refused for its conflicts, of a readable size whatever the feed: the
+// first `max_listed` pairs, one line each (describe() and a period, a line longer than
+// kMaxDetailLine characters cut with "..."), then "... and N more conflicting pairs (...)".
+inline constexpr size_t kMaxDetailPairs = 20;
+inline constexpr size_t kMaxDetailLine = 300;
+std::string conflicts_detail(const Plan& plan, size_t max_listed = kMaxDetailPairs);
+
 class FeedBuilder {
 public:
     // Each add_* takes the row's line number and its fields as in the file (trimmed here); an
@@ -152,7 +163,8 @@ public:
     // Validates the whole feed and plans the rows. Throws railway::Error (file, line, reason)
     // for a malformed feed, and for conflicts when mode is refuse (the caller may prefer to
     // report them itself: pass keep and inspect Plan::conflicts).
-    Plan plan(ConflictMode mode) const;
+    // The conflict sweep's memory comes from `memory`; every loop polls interrupts.
+    Plan plan(ConflictMode mode, std::pmr::memory_resource* memory = std::pmr::get_default_resource()) const;
 
     // Whether routes.txt / calendar.txt / calendar_dates.txt were given (even empty).
     bool has_routes = false;

@@ -1,17 +1,39 @@
 #include "boundary.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
+
+extern "C" {
+#include "mb/pg_wchar.h"
+}
 
 namespace railway::pg {
 namespace {
 
-// Appends `text` to the NUL-terminated contents of `buffer`, truncating to fit.
+// Appends `text` to the NUL-terminated contents of `buffer`. Text that does not fit is cut at a
+// character boundary of the database encoding (pg_mbcliplen: pure computation, no error, no
+// allocation) and marked with " [...]", so a long message never ends in half a character (which
+// a client in another encoding would receive as 22021 instead of the real error).
 template <size_t N>
 void append_text(char (&buffer)[N], const char* text) noexcept {
+    static constexpr char marker[] = " [...]";
     if (text == nullptr) return;
     const size_t used = std::strlen(buffer);
+    const size_t room = N - 1 - used;
     size_t length = std::strlen(text);
-    if (length > N - 1 - used) length = N - 1 - used;
+    if (length > room) {
+        if (room < sizeof marker - 1) {
+            length = 0;
+        } else {
+            length = static_cast<size_t>(pg_mbcliplen(text, static_cast<int>(std::min(length, size_t{INT_MAX})),
+                                                      static_cast<int>(room - (sizeof marker - 1))));
+        }
+        std::memcpy(buffer + used, text, length);
+        std::memcpy(buffer + used + length, marker, std::min(sizeof marker, N - used - length));
+        buffer[N - 1] = '\0';
+        return;
+    }
     std::memcpy(buffer + used, text, length);
     buffer[used + length] = '\0';
 }

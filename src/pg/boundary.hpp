@@ -66,7 +66,7 @@ static_assert(std::is_trivially_destructible_v<CaughtError>);
 static_assert(std::is_trivially_default_constructible_v<CaughtError>);
 
 // Initializes `out` and copies the exception being handled into it. Only called from inside a
-// catch block; never calls PostgreSQL.
+// catch block; never calls PostgreSQL (beyond pg_mbcliplen, which cannot fail).
 void capture_current_exception(CaughtError& out) noexcept;
 
 // ereport(ERROR) / ReThrowError for a captured exception. Called outside any catch block.

@@ -2,16 +2,19 @@
 // timetable, read through SPI, or for the whole table straight from the heap.
 #include "core/conflict_sweep.hpp"
 #include "core/error.hpp"
+#include "core/interrupts.hpp"
 #include "core/schedule_rules.hpp"
 #include "core/service_pattern.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <memory_resource>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "datum.hpp"
+#include "memory.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -37,11 +40,13 @@ extern "C" {
 namespace railway::pg {
 namespace {
 
-// The active (not cancelled) schedules and the columns of their service pattern.
+// The active (not cancelled) schedules and the columns of their service pattern. Like every
+// query railway runs through SPI, it names its tables, operators, functions and types with their
+// schema: the caller's search_path (with objects planted in public or pg_temp) changes nothing.
 constexpr const char* kActiveSchedules =
     "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
     "effective_start_date, effective_end_date FROM railway.schedules "
-    "WHERE NOT is_cancelled AND status <> 'cancelled'";
+    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled'";
 
 // Rows fetched per cursor batch: large enough to amortise the fetch, small enough to bound memory.
 constexpr long kBatchRows = 10000;
@@ -104,7 +109,7 @@ bool is_cancelled_status(Datum status) {
 // having read nothing, unless the caller may read every row the way SPI would (SELECT on the
 // table, no row-level security) and the table has the expected columns: the caller then uses
 // the SPI query instead, which applies column privileges and policies and reports denials.
-bool scan_active_schedules(std::vector<SweepItem>& items) {
+bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
     const Oid relid = pg_guarded([] {
         const Oid schema = get_namespace_oid("railway", true);
         return OidIsValid(schema) ? get_relname_relid("schedules", schema) : InvalidOid;
@@ -185,14 +190,17 @@ std::unordered_map<int64_t, std::string> train_numbers(const std::vector<int64_t
                                                sizeof(int32), true, TYPALIGN_INT));
     });
     Oid types[1] = {INT4ARRAYOID};
-    const uint64 rows =
-        spi_query("SELECT id, train_number::text FROM railway.trains WHERE id = ANY ($1)", 1, types,
-                  &array, nullptr);
+    const uint64 rows = spi_query("SELECT id, train_number::pg_catalog.text FROM railway.trains "
+                                  "WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+                                  1, types, &array, nullptr);
     for (uint64 row = 0; row < rows; ++row) {
+        if (row % 1024 == 0) poll_interrupts();
         bool is_null;
-        const text* number = DatumGetTextPP(spi_value(row, 2, &is_null));
+        // Detoasting may fail (out of memory): guarded, `numbers` and `ids` are alive.
+        const text* number = pg_guarded([&] { return DatumGetTextPP(spi_value(row, 2, &is_null)); });
         numbers.emplace(int_value(row, 1), std::string(text_view(number)));
     }
+    spi_free_result();
     return numbers;
 }
 
@@ -221,7 +229,10 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
     ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
     return guard([&] {
-        std::vector<SweepItem> items;
+        // The items, the sweep's buffers and the pairs live in a context of their own.
+        ScopedWorkContext work("railway find_conflicts");
+        std::pmr::vector<SweepItem> items(work.resource());
+        InterruptPoller poller;
         spi_connect();
         // Detoasted running_days arrays are freed batch by batch.
         MemoryContext batch_context = pg_guarded([] {
@@ -231,12 +242,15 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
         // The whole table: straight from the heap when allowed; one train: its index, via SPI.
         if (!all_trains || !scan_active_schedules(items)) {
             Oid types[1] = {INT4OID};
-            const std::string sql = all_trains ? std::string(kActiveSchedules)
-                                               : std::string(kActiveSchedules) + " AND train_id = $1";
+            const std::string sql = all_trains
+                                        ? std::string(kActiveSchedules)
+                                        : std::string(kActiveSchedules) + " AND train_id OPERATOR(pg_catalog.=) $1";
             Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
             for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
+                poll_interrupts();
                 MemoryContext caller = MemoryContextSwitchTo(batch_context);
                 for (uint64 row = 0; row < rows; ++row) {
+                    poller.tick();
                     const int32 id = int_value(row, 1);
                     items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
                 }
@@ -246,13 +260,16 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
             spi_cursor_close(portal);
         }
 
-        const std::vector<ConflictPair> pairs = find_all_conflicts(items);
+        const std::pmr::vector<ConflictPair> pairs = find_all_conflicts_in(items.data(), items.size(), work.resource());
         std::vector<int64_t> trains;
-        for (const ConflictPair& pair : pairs) trains.push_back(items[pair.a].group);
-        trains.erase(std::unique(trains.begin(), trains.end()), trains.end());  // pairs are sorted by train
+        for (const ConflictPair& pair : pairs) {
+            poller.tick();
+            if (trains.empty() || trains.back() != items[pair.a].group) trains.push_back(items[pair.a].group);
+        }
         const auto numbers = train_numbers(trains);
 
         for (const ConflictPair& pair : pairs) {
+            poller.tick();
             const SweepItem& a = items[pair.a];
             const SweepItem& b = items[pair.b];
             const std::string& number = numbers.at(a.group);
@@ -275,13 +292,14 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
     Datum schedule_id = PG_GETARG_DATUM(0);
     bool valid = false;
     const Datum message = guard([&] {
+        ScopedWorkContext work("railway validate_schedule");
         spi_connect();
         Oid types[1] = {INT4OID};
         const uint64 found = spi_query(
             "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
-            "effective_start_date, effective_end_date, status::text, is_cancelled, "
+            "effective_start_date, effective_end_date, status::pg_catalog.text, is_cancelled, "
             "departure_location_id, arrival_location_id, actual_departure, actual_arrival "
-            "FROM railway.schedules WHERE id = $1",
+            "FROM railway.schedules WHERE id OPERATOR(pg_catalog.=) $1",
             1, types, &schedule_id, nullptr);
         if (found == 0) {
             throw Error("P0002", "schedule " + std::to_string(DatumGetInt32(schedule_id)) + " does not exist", {},
@@ -308,7 +326,7 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
             row.running_days = pattern.days;
             row.effective_start_date = DatumGetTimestamp(v[4]);
             row.effective_end_date = optional_timestamp(5);
-            const std::string status(text_view(DatumGetTextPP(v[6])));
+            const std::string status(text_view(pg_guarded([&] { return DatumGetTextPP(v[6]); })));
             row.status = status;
             row.is_cancelled = DatumGetBool(v[7]);
             row.departure_location_id = DatumGetInt32(v[8]);
@@ -321,15 +339,20 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
                 Oid other_types[2] = {INT4OID, INT4OID};
                 Datum other_args[2] = {Int32GetDatum(train_id), schedule_id};
                 const uint64 others = spi_query(
-                    (std::string(kActiveSchedules) + " AND train_id = $1 AND id <> $2 ORDER BY id").c_str(), 2,
+                    (std::string(kActiveSchedules) +
+                     " AND train_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.<>) $2 ORDER BY id")
+                        .c_str(),
+                    2,
                     other_types, other_args, nullptr);
-                std::vector<ServicePattern> patterns;
-                std::vector<int32> ids;
+                std::pmr::vector<ServicePattern> patterns(work.resource());
+                std::pmr::vector<int32> ids(work.resource());
+                InterruptPoller poller;
                 for (uint64 r = 0; r < others; ++r) {
+                    poller.tick();
                     ids.push_back(int_value(r, 1));
                     patterns.push_back(pattern_of_row(r, ids.back()));
                 }
-                const auto conflicts = conflicts_with(pattern, patterns);
+                const auto conflicts = conflicts_with(pattern, patterns.data(), patterns.size());
                 if (!conflicts.empty()) {
                     // The conflict that starts first (ties: the lowest schedule id).
                     const auto earliest = std::min_element(

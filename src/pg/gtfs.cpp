@@ -6,6 +6,7 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/gtfs_import.hpp"
+#include "core/interrupts.hpp"
 #include "core/service_pattern.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "datum.hpp"
+#include "memory.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -76,9 +78,11 @@ std::map<std::string, StagedFile> staged_files() {
     std::map<std::string, StagedFile> staged;
     for (const auto& f : files) staged[f[1]] = StagedFile{f[0], f[1], {}, false};
     const uint64 rows = spi_query(
-        "SELECT c.relname::text, a.attname::text FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname LIKE 'gtfs\\_%'",
+        "SELECT c.relname::pg_catalog.text, a.attname::pg_catalog.text FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid "
+        "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+        "WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() "
+        "AND pg_catalog.starts_with(c.relname::pg_catalog.text, 'gtfs_')",
         0, nullptr, nullptr, nullptr);
     for (uint64 row = 0; row < rows; ++row) {
         bool is_null;
@@ -89,6 +93,7 @@ std::map<std::string, StagedFile> staged_files() {
         at->second.present = true;
         at->second.columns.insert(column);
     }
+    spi_free_result();
     return staged;
 }
 
@@ -102,7 +107,7 @@ std::string select_sql(const StagedFile& staged, const std::vector<std::string>&
     std::string sql = "SELECT line";
     for (const std::string& column : columns) {
         if (staged.columns.count(column)) {
-            sql += ", coalesce(" + quote_ident(column) + "::text, '')";
+            sql += ", COALESCE(" + quote_ident(column) + "::pg_catalog.text, '')";
         } else if (required.count(column)) {
             throw Error("42703", std::string(staged.file) + " has no column " + column,
                         std::string("GTFS requires ") + column + " in " + staged.file + ".");
@@ -124,6 +129,7 @@ void for_each_row(const StagedFile& staged, const std::vector<std::string>& colu
     std::vector<std::string_view> fields(columns.size());
     for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
         for (uint64 row = 0; row < rows; ++row) {
+            poll_interrupts();
             int64_t line = 0;
             pg_guarded([&] {
                 bool is_null;
@@ -137,6 +143,7 @@ void for_each_row(const StagedFile& staged, const std::vector<std::string>& colu
             each(line, fields);
         }
     }
+    spi_free_result();  // the last (empty) batch
     spi_cursor_close(portal);
 }
 
@@ -193,8 +200,9 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
     // Duplicate stop_sequence values anywhere in a trip (add_stop_time sees only the ends).
     {
         const uint64 found = spi_query(
-            "SELECT btrim(trip_id)::text, btrim(stop_sequence)::text, min(line), max(line) "
-            "FROM pg_temp.gtfs_stop_times GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 4 LIMIT 1",
+            "SELECT pg_catalog.btrim(trip_id::pg_catalog.text), pg_catalog.btrim(stop_sequence::pg_catalog.text), "
+            "pg_catalog.min(line), pg_catalog.max(line) FROM pg_temp.gtfs_stop_times GROUP BY 1, 2 "
+            "HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 ORDER BY 4 LIMIT 1",
             0, nullptr, nullptr, nullptr);
         if (found > 0) {
             bool is_null;
@@ -202,10 +210,12 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
             const std::string sequence(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(0, 2, &is_null)); })));
             const int64_t first = DatumGetInt64(spi_value(0, 3, &is_null));
             const int64_t second = DatumGetInt64(spi_value(0, 4, &is_null));
+            spi_free_result();
             throw Error("23505", "stop_times.txt line " + std::to_string(second) + ": trip \"" + trip +
                                      "\" has stop_sequence " + sequence + " twice (also on line " +
                                      std::to_string(first) + ")");
         }
+        spi_free_result();
     }
     if (staged.at("gtfs_frequencies").present) {
         for_each_row(staged.at("gtfs_frequencies"), {"trip_id"}, {}, [&](int64_t line, const std::vector<std::string_view>& f) {
@@ -224,12 +234,14 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
         });
         Oid types[1] = {TEXTARRAYOID};
         const uint64 rows = spi_query(
-            "SELECT s.id, t.train_number::text, s.scheduled_departure, s.scheduled_arrival, s.running_days, "
-            "s.effective_start_date, s.effective_end_date FROM railway.schedules s "
-            "JOIN railway.trains t ON t.id = s.train_id "
-            "WHERE t.train_number = ANY ($1) AND NOT s.is_cancelled AND s.status <> 'cancelled'",
+            "SELECT s.id, t.train_number::pg_catalog.text, s.scheduled_departure, s.scheduled_arrival, "
+            "s.running_days, s.effective_start_date, s.effective_end_date FROM railway.schedules s "
+            "JOIN railway.trains t ON t.id OPERATOR(pg_catalog.=) s.train_id "
+            "WHERE t.train_number OPERATOR(pg_catalog.=) ANY ($1) AND NOT s.is_cancelled "
+            "AND s.status OPERATOR(pg_catalog.<>) 'cancelled'",
             1, types, &array, nullptr);
         for (uint64 row = 0; row < rows; ++row) {
+            poll_interrupts();
             bool nulls[7];
             Datum v[7];
             for (int i = 0; i < 7; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
@@ -238,8 +250,12 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
                                      pattern_from_columns(nulls[2], v[2], nulls[3], v[3], nulls[4], v[4], nulls[5],
                                                           v[5], nulls[6], v[6]));
         }
+        spi_free_result();
     }
-    return feed.plan(mode);
+    // The conflict sweep's buffers in a context of their own (the planner lists no service's
+    // dates beyond gtfs::kMaxListedDays, and polls interrupts).
+    ScopedWorkContext work("railway gtfs plan");
+    return feed.plan(mode, work.resource());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,9 +279,11 @@ std::optional<int32> run(const Statement& statement, Datum* values, const char* 
     const bool found = pg_guarded([&] {
         const int rc = SPI_execute_plan(statement.plan, values, nulls, false, 0);
         if (rc < 0) elog(ERROR, "railway: statement failed: %s", SPI_result_code_string(rc));
-        if (SPI_processed == 0 || SPI_tuptable == nullptr) return false;
-        bool is_null;
-        id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+        bool is_null = true;
+        if (SPI_processed > 0 && SPI_tuptable != nullptr)
+            id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+        // One result table per row inserted: freed at once, not at SPI_finish.
+        if (SPI_tuptable != nullptr) SPI_freetuptable(SPI_tuptable);
         return !is_null;
     });
     return found ? std::optional<int32>(id) : std::nullopt;
@@ -335,7 +353,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     std::vector<int32> location_ids;
     {
         Oid types[2] = {TEXTOID, TEXTOID};
-        const Statement find = prepare("SELECT id FROM railway.locations WHERE code = $1", 1, types);
+        const Statement find =
+            prepare("SELECT id FROM railway.locations WHERE code OPERATOR(pg_catalog.=) $1", 1, types);
         const Statement insert =
             prepare("INSERT INTO railway.locations (code, name) VALUES ($1, $2) RETURNING id", 2, types);
         for (const gtfs::Location& location : plan.locations) {
@@ -354,7 +373,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     std::vector<int32> train_ids;
     {
         Oid types[2] = {TEXTOID, TEXTOID};
-        const Statement find = prepare("SELECT id FROM railway.trains WHERE train_number = $1", 1, types);
+        const Statement find =
+            prepare("SELECT id FROM railway.trains WHERE train_number OPERATOR(pg_catalog.=) $1", 1, types);
         const Statement insert =
             prepare("INSERT INTO railway.trains (train_number, description) VALUES ($1, $2) RETURNING id", 2, types);
         for (const gtfs::Train& train : plan.trains) {
@@ -452,7 +472,8 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
     const text* feed_arg = PG_GETARG_TEXT_PP(0);
     const text* mode_arg = PG_GETARG_TEXT_PP(1);
     // Set by the body when the feed is refused for its conflicts: raised here, after every C++
-    // object is gone, because the list of pairs does not fit guard()'s fixed buffers.
+    // object is gone, because the list of pairs (up to gtfs::kMaxDetailPairs lines) does not fit
+    // guard()'s fixed buffers.
     char* refusal_message = nullptr;
     char* refusal_detail = nullptr;
     const Datum report = guard([&]() -> Datum {
@@ -466,11 +487,12 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
         {
             Oid types[1] = {TEXTOID};
             Datum name = text_datum(feed);
-            spi_query("SELECT count(*) FROM railway.gtfs_trips g JOIN railway.schedules s ON s.id = g.schedule_id "
-                      "WHERE g.feed = $1",
+            spi_query("SELECT pg_catalog.count(*) FROM railway.gtfs_trips g JOIN railway.schedules s "
+                      "ON s.id OPERATOR(pg_catalog.=) g.schedule_id WHERE g.feed OPERATOR(pg_catalog.=) $1",
                       1, types, &name, nullptr);
             bool is_null;
             const int64 already = DatumGetInt64(spi_value(0, 1, &is_null));
+            spi_free_result();
             if (already > 0)
                 throw Error("23505", "GTFS feed \"" + feed + "\" is already loaded (" + std::to_string(already) +
                                          " schedules)",
@@ -480,8 +502,9 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
                                 "); or load it under another name.");
             // Rows of the feed whose schedules were deleted.
             pg_guarded([&] {
-                const int rc = SPI_execute_with_args("DELETE FROM railway.gtfs_trips WHERE feed = $1", 1, types, &name,
-                                                     nullptr, false, 0);
+                const int rc =
+                    SPI_execute_with_args("DELETE FROM railway.gtfs_trips WHERE feed OPERATOR(pg_catalog.=) $1", 1,
+                                          types, &name, nullptr, false, 0);
                 if (rc != SPI_OK_DELETE) elog(ERROR, "railway: could not clear old rows of the feed");
             });
         }
@@ -490,9 +513,7 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
             std::string message = "GTFS feed \"" + feed + "\" has " + std::to_string(plan.conflicts.size()) +
                                   (plan.conflicts.size() == 1 ? " conflicting pair" : " conflicting pairs") +
                                   " of trips of the same train; nothing was loaded";
-            std::string detail;
-            for (const gtfs::TripConflict& conflict : plan.conflicts)
-                detail += (detail.empty() ? "" : "\n") + gtfs::describe(plan, conflict) + ".";
+            const std::string detail = gtfs::conflicts_detail(plan);
             spi_finish();
             pg_guarded([&] {
                 refusal_message = pstrdup(message.c_str());
@@ -523,6 +544,7 @@ Datum railway_gtfs_conflicts(PG_FUNCTION_ARGS) {
         spi_connect();
         const gtfs::Plan plan = read_and_plan(ConflictMode::keep);
         for (const gtfs::TripConflict& conflict : plan.conflicts) {
+            poll_interrupts();
             const gtfs::PlannedTrip& trip = plan.trips[conflict.trip];
             Datum values[5] = {text_datum(trip.trip_id), 0, 0, text_datum(plan.trains[trip.train].number),
                                tsrange_datum(conflict.first)};

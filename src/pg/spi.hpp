@@ -54,6 +54,15 @@ inline void spi_cursor_close(Portal portal) {
     pg_guarded([&] { SPI_cursor_close(portal); });
 }
 
+// Frees the current SPI result (SPI_tuptable), once its values have been copied: without it,
+// every query's rows stay in the SPI context until spi_finish (one table per call of a query
+// run once per row). SPI_freetuptable resets SPI_tuptable.
+inline void spi_free_result() {
+    pg_guarded([] {
+        if (SPI_tuptable != nullptr) SPI_freetuptable(SPI_tuptable);
+    });
+}
+
 // Column `column` (1-based) of row `row` of the current SPI result. No allocation, no error.
 inline Datum spi_value(uint64 row, int column, bool* is_null) {
     return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, is_null);

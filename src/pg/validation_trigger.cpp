@@ -5,18 +5,27 @@
 // Per row: read the mapped columns, check the rules (src/core/schedule_rules: each with its own
 // message, SQLSTATE, DETAIL and HINT), then, for an active row whose train or timing changed
 // (or which was just reactivated), look for a conflicting active row of the same train:
-//   1. take a transaction-scoped lock on the train (an advisory lock of class kLockClass on
-//      (table, hash(train) mod kLockBuckets)), so that two sessions writing the same train
-//      queue here instead of racing (and deadlocking) in the exclusion constraint;
+//   1. lock the train to the end of the transaction, so that two sessions writing the same
+//      train queue here instead of racing (and deadlocking) in the exclusion constraint: for
+//      railway.schedules the train's row in railway.trains (FOR NO KEY UPDATE, no entry in the
+//      shared lock table), for another table an advisory lock per train (class kLockClass on
+//      (table, hash(train))), escalated to one lock on the whole table once a transaction holds
+//      kTrainLocksPerTable of them (see lock_train);
 //   2. scan the table's rows of that train with a dirty snapshot (committed and in-progress
 //      rows, whatever the isolation level, as exclusion constraints do), through the exclusion
 //      constraint's GiST index (train = and pattern &&), else a btree index on the train
-//      column, else the heap; a conflicting row of a transaction still in progress (one that
-//      bypassed the trigger) is waited for, then the scan restarts. An index scan is begun
-//      once per statement and rescanned for each row (see OpenScan);
+//      column, else the heap (an index whose predicate may leave an active row out is not
+//      used); a conflicting row of a transaction still in progress (one that bypassed the
+//      trigger) is waited for, then the scan restarts. An index scan is begun once per
+//      statement and rescanned for each row (see OpenScan). When the trigger fires on a
+//      partition, every leaf partition of the tree is scanned, and the lock is the root's;
 //   3. raise conflict_error() (23P01) naming the other row, the train and the first window.
 // The exclusion constraint on railway.schedules remains the race-free backstop for writers
 // that bypass the trigger (disabled triggers, session_replication_role = replica).
+//
+// The C++/PostgreSQL boundary: the search runs inside one pg_guarded call whose frames own
+// nothing with a destructor (it may longjmp, and checks for interrupts every
+// kRowsPerInterruptCheck rows); every other PostgreSQL call goes through pg_guarded.
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/schedule_rules.hpp"
@@ -39,22 +48,30 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/skey.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/date.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -88,8 +105,9 @@ constexpr const char* kRoleNames[kRoleCount] = {
 constexpr bool kRequired[kRoleCount] = {true, true, false, false, true, true, false,
                                         false, false, false, false, false, false};
 
-constexpr uint16 kLockClass = 0x5241;  // "RA": railway's advisory locks (pg_locks.objsubid)
-constexpr uint32 kLockBuckets = 1024;   // at most this many locks per table per transaction
+constexpr uint16 kLockClass = 0x5241;       // "RA": a train's advisory lock (pg_locks.objsubid 21057)
+constexpr uint16 kTableLockClass = 0x5242;  // "RB": a table's advisory lock (pg_locks.objsubid 21058)
+constexpr uint32 kTrainLocksPerTable = 64;  // then one lock on the whole table instead
 
 constexpr const char* kArgumentHint =
     "Arguments are 'role=column' pairs, e.g. 'train_id=train_no' or 'status=' for a table "
@@ -99,13 +117,12 @@ constexpr const char* kArgumentHint =
 
 enum class SearchPath { kExclusionIndex, kTrainIndex, kHeap };
 
-// The trigger's set-up for one statement, kept in fn_extra. Plain data only.
-struct Config {
-    Oid trigger_oid;
+// One table the search reads: the trigger's own, or, when the trigger fires on a partition,
+// each leaf partition of the partitioned table's whole tree (a conflict in another partition
+// is a conflict all the same). Plain data only.
+struct Target {
     Oid relid;
-    AttrNumber column[kRoleCount];  // 0: the table has no such column
-    Oid type[kRoleCount];
-    bool railway_schedules;  // the train number comes from railway.trains
+    AttrNumber column[kRoleCount];  // this table's attribute numbers (partitions may differ)
     SearchPath path;
     Oid index;
     Oid index_collation;  // of the index's train column
@@ -114,13 +131,27 @@ struct Config {
     bool pattern_key;  // the index's second column is a service pattern with &&
     StrategyNumber pattern_strategy;
     RegProcedure pattern_procedure;
+    struct OpenScan* open_scan;  // the statement's index scan (index paths), in the same context
+};
+
+// The trigger's set-up for one statement, kept in fn_extra. Plain data only.
+struct Config {
+    Oid trigger_oid;
+    Oid relid;       // the table the trigger fired on
+    Oid lock_relid;  // the table the train locks are keyed by: the partition tree's root, or relid
+    AttrNumber column[kRoleCount];  // 0: the table has no such column
+    Oid type[kRoleCount];
+    bool railway_schedules;  // the train number comes from railway.trains
+    Oid trains_relid;        // railway.schedules: the train's row in railway.trains is the lock
+    Oid trains_index;        // its primary key (an int4 btree on id)
     int16 typlen[kRoleCount];
     bool typbyval[kRoleCount];
     Oid train_collation;
     FmgrInfo train_eq;    // for the heap path
-    FmgrInfo train_hash;  // the lock bucket (fn_oid InvalidOid: bucket 0)
+    FmgrInfo train_hash;  // the advisory lock's key (fn_oid InvalidOid: hash 0)
     Oid pattern_type;
-    struct OpenScan* open_scan;  // the statement's index scan (index paths), in the same context
+    int ntargets;
+    Target* targets;  // in the same context
 };
 
 [[noreturn]] void config_error(const char* sqlstate, const std::string& message, const std::string& detail = {}) {
@@ -164,10 +195,59 @@ void check_type(const Config& config, int role, const char* column_name) {
     }
 }
 
-// Picks how to find a train's rows: the exclusion constraint's GiST index on (train, pattern),
-// else a valid btree index whose first column is the train, else a heap scan.
-void choose_search_path(Config& config, Relation relation) {
-    config.path = SearchPath::kHeap;
+// Whether `clause` is `NOT <is_cancelled>` on the mapped is_cancelled column.
+bool is_not_cancelled_clause(Node* clause, AttrNumber is_cancelled) {
+    if (is_cancelled == 0 || !IsA(clause, BoolExpr)) return false;
+    const BoolExpr* expr = reinterpret_cast<BoolExpr*>(clause);
+    if (expr->boolop != NOT_EXPR || list_length(expr->args) != 1) return false;
+    const Node* arg = static_cast<Node*>(linitial(expr->args));
+    return IsA(arg, Var) && reinterpret_cast<const Var*>(arg)->varattno == is_cancelled &&
+           reinterpret_cast<const Var*>(arg)->varlevelsup == 0;
+}
+
+// Whether `clause` is `<status> <> 'cancelled'` on the mapped status column (text or varchar),
+// compared by pg_catalog's textne under a deterministic collation: exactly the test the trigger
+// makes (a byte comparison with "cancelled").
+bool is_status_clause(Node* clause, AttrNumber status) {
+    if (status == 0 || !IsA(clause, OpExpr)) return false;
+    const OpExpr* expr = reinterpret_cast<OpExpr*>(clause);
+    if (list_length(expr->args) != 2 || get_opcode(expr->opno) != F_TEXTNE) return false;
+    if (OidIsValid(expr->inputcollid) && !get_collation_isdeterministic(expr->inputcollid)) return false;
+    const Node* left = static_cast<Node*>(linitial(expr->args));
+    const Node* right = static_cast<Node*>(lsecond(expr->args));
+    if (IsA(left, RelabelType)) left = reinterpret_cast<const Node*>(reinterpret_cast<const RelabelType*>(left)->arg);
+    if (!IsA(left, Var) || reinterpret_cast<const Var*>(left)->varattno != status ||
+        reinterpret_cast<const Var*>(left)->varlevelsup != 0 || !IsA(right, Const)) {
+        return false;
+    }
+    const Const* value = reinterpret_cast<const Const*>(right);
+    if (value->constisnull || value->consttype != TEXTOID) return false;
+    const text* cancelled = DatumGetTextPP(value->constvalue);
+    return VARSIZE_ANY_EXHDR(cancelled) == 9 && std::memcmp(VARDATA_ANY(cancelled), "cancelled", 9) == 0;
+}
+
+// Whether an index holds every row the trigger must compare with: it has no predicate, or its
+// predicate is made only of the cancellation tests railway's own constraint uses
+// (NOT is_cancelled, status <> 'cancelled'), which every active row passes. Any other
+// predicate (a user's WHERE (depot = 'north')) leaves rows out: such an index is not used.
+bool index_covers_active_rows(Relation index, const AttrNumber* column) {
+    if (heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, nullptr)) return true;
+    List* predicate = RelationGetIndexPredicate(index);  // implicitly ANDed clauses
+    ListCell* cell;
+    foreach (cell, predicate) {
+        Node* clause = static_cast<Node*>(lfirst(cell));
+        if (!is_not_cancelled_clause(clause, column[kIsCancelled]) && !is_status_clause(clause, column[kStatus])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Picks how to find a train's rows in one table: the exclusion constraint's GiST index on
+// (train, pattern), else a valid btree index whose first column is the train, else a heap scan;
+// only an index that holds every active row (see index_covers_active_rows).
+void choose_search_path(const Config& config, Target& target, Relation relation) {
+    target.path = SearchPath::kHeap;
     List* indexes = RelationGetIndexList(relation);
     ListCell* cell;
     foreach (cell, indexes) {
@@ -175,43 +255,99 @@ void choose_search_path(Config& config, Relation relation) {
         Relation index = index_open(index_oid, AccessShareLock);
         const Form_pg_index form = index->rd_index;
         const bool usable = form->indisvalid && form->indisready && form->indislive &&
-                            form->indnkeyatts >= 1 && form->indkey.values[0] == config.column[kTrain];
+                            form->indnkeyatts >= 1 && form->indkey.values[0] == target.column[kTrain] &&
+                            index_covers_active_rows(index, target.column);
         if (usable && form->indisexclusion && index->rd_rel->relam == GIST_AM_OID) {
             Oid* operators;
             Oid* procedures;
             uint16* strategies;
             RelationGetExclusionInfo(index, &operators, &procedures, &strategies);
-            config.path = SearchPath::kExclusionIndex;
-            config.index = index_oid;
-            config.index_collation = index->rd_indcollation[0];
-            config.train_strategy = strategies[0];
-            config.train_procedure = procedures[0];
-            config.pattern_key = form->indnkeyatts >= 2 && form->indkey.values[1] == 0 &&
+            target.path = SearchPath::kExclusionIndex;
+            target.index = index_oid;
+            target.index_collation = index->rd_indcollation[0];
+            target.train_strategy = strategies[0];
+            target.train_procedure = procedures[0];
+            target.pattern_key = form->indnkeyatts >= 2 && form->indkey.values[1] == 0 &&
                                  index->rd_opcintype[1] == config.pattern_type &&
                                  strategies[1] == RTOverlapStrategyNumber;
-            if (config.pattern_key) {
-                config.pattern_strategy = strategies[1];
-                config.pattern_procedure = procedures[1];
+            if (target.pattern_key) {
+                target.pattern_strategy = strategies[1];
+                target.pattern_procedure = procedures[1];
             }
             index_close(index, AccessShareLock);
             break;
         }
-        if (usable && config.path == SearchPath::kHeap && index->rd_rel->relam == BTREE_AM_OID &&
-            heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, nullptr)) {
+        if (usable && target.path == SearchPath::kHeap && index->rd_rel->relam == BTREE_AM_OID) {
             const Oid op = get_opfamily_member(index->rd_opfamily[0], index->rd_opcintype[0],
                                                index->rd_opcintype[0], BTEqualStrategyNumber);
             if (OidIsValid(op)) {
-                config.path = SearchPath::kTrainIndex;
-                config.index = index_oid;
-                config.index_collation = index->rd_indcollation[0];
-                config.train_strategy = BTEqualStrategyNumber;
-                config.train_procedure = get_opcode(op);
-                config.pattern_key = false;
+                target.path = SearchPath::kTrainIndex;
+                target.index = index_oid;
+                target.index_collation = index->rd_indcollation[0];
+                target.train_strategy = BTEqualStrategyNumber;
+                target.train_procedure = get_opcode(op);
+                target.pattern_key = false;
             }
         }
         index_close(index, AccessShareLock);
     }
     list_free(indexes);
+}
+
+// The attribute numbers of the mapped columns in another table of the same partition tree
+// (same names and types, perhaps other positions).
+void map_columns(const Config& config, Relation relation, AttrNumber* column) {
+    const TupleDesc own = RelationGetDescr(relation);
+    for (int role = 0; role < kRoleCount; ++role) {
+        column[role] = 0;
+        if (config.column[role] == 0) continue;
+        // The name, as the trigger's table has it.
+        const char* name = get_attname(config.relid, config.column[role], false);
+        for (int a = 0; a < own->natts; ++a) {
+            const Form_pg_attribute attribute = TupleDescAttr(own, a);
+            if (!attribute->attisdropped && std::strcmp(NameStr(attribute->attname), name) == 0) {
+                column[role] = attribute->attnum;
+            }
+        }
+        if (column[role] == 0) {
+            elog(ERROR, "railway.validate_schedule_trigger: partition \"%s\" has no column \"%s\"",
+                 RelationGetRelationName(relation), name);
+        }
+    }
+}
+
+// The tables to search: the trigger's own, or every leaf of the partition tree it belongs to.
+// Partitions that are foreign tables cannot be scanned and are left out.
+void build_targets(Config& config, Relation relation, MemoryContext context) {
+    List* leaves = NIL;
+    config.lock_relid = config.relid;
+    if (relation->rd_rel->relispartition) {
+        List* ancestors = get_partition_ancestors(config.relid);
+        config.lock_relid = llast_oid(ancestors);
+        List* tree = find_all_inheritors(config.lock_relid, AccessShareLock, nullptr);
+        ListCell* cell;
+        foreach (cell, tree) {
+            const Oid member = lfirst_oid(cell);
+            if (get_rel_relkind(member) == RELKIND_RELATION) leaves = lappend_oid(leaves, member);
+        }
+    } else {
+        leaves = list_make1_oid(config.relid);
+    }
+    config.ntargets = list_length(leaves);
+    config.targets = static_cast<Target*>(MemoryContextAllocZero(context, sizeof(Target) * config.ntargets));
+    for (int i = 0; i < config.ntargets; ++i) {
+        Target& target = config.targets[i];
+        target.relid = list_nth_oid(leaves, i);
+        if (target.relid == config.relid) {
+            std::memcpy(target.column, config.column, sizeof target.column);
+            choose_search_path(config, target, relation);
+        } else {
+            Relation other = table_open(target.relid, AccessShareLock);
+            map_columns(config, other, target.column);
+            choose_search_path(config, target, other);
+            table_close(other, NoLock);
+        }
+    }
 }
 
 // Resolves the trigger arguments against the table. Throws on a bad mapping.
@@ -284,27 +420,53 @@ void build_config(Config& config, const TriggerData* trigger, MemoryContext cont
     } else {
         config.train_hash.fn_oid = InvalidOid;
     }
-    choose_search_path(config, relation);
+    // railway.schedules locks the train's row in railway.trains (through its primary key on an
+    // integer id); any other table, or a railway.trains without that key, an advisory lock.
+    config.trains_relid = InvalidOid;
+    config.trains_index = InvalidOid;
+    if (config.railway_schedules && config.type[kTrain] == INT4OID) {
+        const Oid trains = get_relname_relid("trains", railway);
+        if (OidIsValid(trains) && get_rel_relkind(trains) == RELKIND_RELATION) {
+            Relation trains_relation = table_open(trains, AccessShareLock);
+            const Oid key = RelationGetPrimaryKeyIndex(trains_relation);
+            if (OidIsValid(key)) {
+                Relation index = index_open(key, AccessShareLock);
+                const AttrNumber id = get_attnum(trains, "id");
+                if (index->rd_rel->relam == BTREE_AM_OID && index->rd_index->indnkeyatts == 1 &&
+                    index->rd_index->indkey.values[0] == id && id != InvalidAttrNumber &&
+                    index->rd_opcintype[0] == INT4OID && get_atttype(trains, id) == INT4OID) {
+                    config.trains_relid = trains;
+                    config.trains_index = key;
+                }
+                index_close(index, AccessShareLock);
+            }
+            table_close(trains_relation, AccessShareLock);
+        }
+    }
+    build_targets(config, relation, context);
 }
 
 // The index scan of the conflict search, kept open for the rows of one statement:
 // index_beginscan() of a GiST index costs about as much as the search itself (it zeroes a
 // 12 kB work area and sets up every support function), so the trigger begins one scan per
-// statement and rescans it for each row.
+// statement and table searched, and rescans it for each row.
 //   - Its buffer pins, relcache and tuple descriptor references belong to a resource owner
 //     of its own, a child of the (sub)transaction's owner, and its memory to a context of
-//     its own under TopTransactionContext: both outlive the portal that runs the statement,
-//     never the transaction.
+//     its own under the (sub)transaction's CurTransactionContext: both outlive the portal that
+//     runs the statement, never the (sub)transaction that began the scan. (Under
+//     TopTransactionContext, a PL/pgSQL loop that catches 23P01 kept 55 kB per refused row
+//     until commit.)
 //   - It is ended when the statement's memory (the trigger's fn_mcxt) goes, or just before
 //     the (sub)transaction that began it commits (XactCallback / SubXactCallback), whichever
-//     comes first; on abort the resource owner has already released what it held, and the
-//     scan is only forgotten.
+//     comes first; on abort the resource owner has already released what it held, the
+//     (sub)transaction's memory goes with its context, and the scan is only forgotten.
 struct OpenScan {
     OpenScan* next;  // in open_scans while live
     bool live;
     SubTransactionId subxact;  // the (sub)transaction that began it
     ResourceOwner owner;
     MemoryContext memory;
+    Relation heap;  // the table searched (its own reference, held by `owner`)
     Relation index;
     IndexScanDesc scan;
     TupleTableSlot* slot;
@@ -347,6 +509,7 @@ void close_scan(OpenScan* open) {
         index_endscan(open->scan);
         ExecDropSingleTupleTableSlot(open->slot);
         index_close(open->index, NoLock);
+        table_close(open->heap, NoLock);
     });
     // As PortalDrop does: the lock on the index passes to the parent owner.
     ResourceOwnerRelease(open->owner, RESOURCE_RELEASE_BEFORE_LOCKS, true, false);
@@ -404,17 +567,18 @@ OpenScan* new_open_scan(MemoryContext statement_memory) {
     });
 }
 
-// Begins the statement's scan if it is not open. Runs inside pg_guarded.
-void ensure_open(const Config& config, OpenScan* open, Relation relation, int nkeys) {
+// Begins the statement's scan of `target` if it is not open. Runs inside pg_guarded.
+void ensure_open(const Target& target, OpenScan* open, int nkeys) {
     if (open->live) return;
     open->owner = ResourceOwnerCreate(CurTransactionResourceOwner, "railway conflict search");
-    open->memory = AllocSetContextCreate(TopTransactionContext, "railway conflict search", ALLOCSET_SMALL_SIZES);
+    open->memory = AllocSetContextCreate(CurTransactionContext, "railway conflict search", ALLOCSET_SMALL_SIZES);
     MemoryContext saved = MemoryContextSwitchTo(open->memory);
     with_owner(open->owner, [&] {
         InitDirtySnapshot(open->dirty);
-        open->index = index_open(config.index, RowExclusiveLock);
-        open->slot = table_slot_create(relation, nullptr);
-        open->scan = index_beginscan(relation, open->index, &open->dirty, nkeys, 0);
+        open->heap = table_open(target.relid, AccessShareLock);
+        open->index = index_open(target.index, RowExclusiveLock);
+        open->slot = table_slot_create(open->heap, nullptr);
+        open->scan = index_beginscan(open->heap, open->index, &open->dirty, nkeys, 0);
     });
     MemoryContextSwitchTo(saved);
     open->subxact = GetCurrentSubTransactionId();
@@ -435,7 +599,9 @@ const Config& config_for(FunctionCallInfo fcinfo, const TriggerData* trigger) {
     pg_guarded([&] { build_config(built, trigger, context); });
     config = static_cast<Config*>(pg_guarded([&] { return MemoryContextAlloc(context, sizeof(Config)); }));
     *config = built;
-    if (config->path != SearchPath::kHeap) config->open_scan = new_open_scan(context);
+    for (int i = 0; i < config->ntargets; ++i) {
+        if (config->targets[i].path != SearchPath::kHeap) config->targets[i].open_scan = new_open_scan(context);
+    }
     fcinfo->flinfo->fn_extra = config;
     return *config;
 }
@@ -446,12 +612,13 @@ struct RowValues {
     Datum value[kRoleCount];
 };
 
-RowValues read_row(const Config& config, TupleTableSlot* slot) {
+// Reads the mapped columns (`column`: the attribute numbers of the slot's table).
+RowValues read_row(const AttrNumber* column, TupleTableSlot* slot) {
     RowValues row{};
     for (int role = 0; role < kRoleCount; ++role) {
         row.null[role] = true;
-        if (config.column[role] != 0) {
-            row.value[role] = pg_guarded([&] { return slot_getattr(slot, config.column[role], &row.null[role]); });
+        if (column[role] != 0) {
+            row.value[role] = pg_guarded([&] { return slot_getattr(slot, column[role], &row.null[role]); });
         }
     }
     return row;
@@ -507,8 +674,7 @@ CheckedRow check_row(const Config& config, const TriggerData* trigger, const Row
     row.scheduled_departure = DatumGetTimestamp(v.value[kScheduledDeparture]);
     row.scheduled_arrival = DatumGetTimestamp(v.value[kScheduledArrival]);
     if (config.column[kRunningDays] != 0) {
-        const ArrayType* days = pg_guarded([&] { return DatumGetArrayTypeP(v.value[kRunningDays]); });
-        row.running_days = day_mask_from_array(days);
+        row.running_days = day_mask_from_datum(v.value[kRunningDays]);  // detoasts (guarded) if needed
     } else {
         row.running_days = kAllDays;
     }
@@ -547,9 +713,10 @@ bool timing_changed(const Config& config, const RowValues& old_row, const RowVal
         if (config.column[role] == 0) continue;
         if (old_row.null[role] != new_row.null[role]) return true;
         if (old_row.null[role]) continue;
-        if (!datumIsEqual(old_row.value[role], new_row.value[role], config.typbyval[role], config.typlen[role])) {
-            return true;
-        }
+        const bool equal = pg_guarded([&] {
+            return datumIsEqual(old_row.value[role], new_row.value[role], config.typbyval[role], config.typlen[role]);
+        });
+        if (!equal) return true;
     }
     return false;
 }
@@ -574,7 +741,7 @@ std::optional<ServicePattern> stored_pattern(const Config& config, const RowValu
     try {
         DayMask days = kAllDays;
         if (config.column[kRunningDays] != 0) {
-            days = day_mask_from_array(pg_guarded([&] { return DatumGetArrayTypeP(v.value[kRunningDays]); }));
+            days = day_mask_from_datum(v.value[kRunningDays]);  // no copy of an inline array
         }
         const int64_t departure = DatumGetTimestamp(v.value[kScheduledDeparture]);
         int64_t start = departure;
@@ -599,24 +766,100 @@ struct Found {
     Window first;
 };
 
-void lock_train(const Config& config, Datum train) {
-    uint32 bucket = 0;
+// Train locks on a table other than railway.schedules (see lock_train): one advisory lock per
+// train, keyed by (table, 32-bit hash of the train), class kLockClass; a transaction that has
+// taken kTrainLocksPerTable of them on one table takes instead one lock on the whole table
+// (class kTableLockClass, exclusive), so that a bulk load holds a bounded number of entries
+// of PostgreSQL's shared lock table. Every writer holds the table lock in RowExclusiveLock
+// (compatible with itself, not with the exclusive one), so the whole-table lock excludes the
+// writers of every train.
+struct TableLockCount {
+    LocalTransactionId transaction;
+    Oid relid;
+    uint32 train_locks;
+};
+TableLockCount table_lock_counts[8];
+
+// This transaction's count of train locks on `relid`; nullptr when the table is not counted
+// (more than 8 tables in one transaction: those take the whole-table lock at once).
+uint32* train_lock_count(Oid relid) {
+    const LocalTransactionId now = MyProc->lxid;
+    TableLockCount* free_slot = nullptr;
+    for (TableLockCount& count : table_lock_counts) {
+        if (count.transaction == now && count.relid == relid) return &count.train_locks;
+        if (count.transaction != now && free_slot == nullptr) free_slot = &count;
+    }
+    if (free_slot == nullptr) return nullptr;
+    *free_slot = TableLockCount{now, relid, 0};
+    return &free_slot->train_locks;
+}
+
+// The advisory lock on the train (held to the end of the transaction). Runs inside pg_guarded.
+void lock_train_advisory(const Config& config, Datum train) {
+    LOCKTAG table_tag;
+    SET_LOCKTAG_ADVISORY(table_tag, MyDatabaseId, config.lock_relid, 0, kTableLockClass);
+    uint32* count = train_lock_count(config.lock_relid);
+    if (count == nullptr || *count >= kTrainLocksPerTable) {
+        (void)LockAcquire(&table_tag, ExclusiveLock, false, false);
+        return;
+    }
+    (void)LockAcquire(&table_tag, RowExclusiveLock, false, false);
+    uint32 hash = 0;
     if (OidIsValid(config.train_hash.fn_oid)) {
-        bucket = DatumGetUInt32(FunctionCall1Coll(const_cast<FmgrInfo*>(&config.train_hash), config.train_collation, train)) %
-                 kLockBuckets;
+        hash = DatumGetUInt32(
+            FunctionCall1Coll(const_cast<FmgrInfo*>(&config.train_hash), config.train_collation, train));
     }
     LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, config.relid, bucket, kLockClass);
-    (void)LockAcquire(&tag, ExclusiveLock, false, false);
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, config.lock_relid, hash, kLockClass);
+    if (LockAcquire(&tag, ExclusiveLock, false, false) == LOCKACQUIRE_OK) ++*count;
+}
+
+// railway.schedules: locks the train's row in railway.trains FOR NO KEY UPDATE, to the end of
+// the transaction, as SELECT ... FOR NO KEY UPDATE would (its latest version, whatever the
+// isolation level: this is a lock, not a read). Row locks live in the tuple, not in the shared
+// lock table. They do not conflict with the KEY SHARE lock of the foreign key checks; they do
+// make an UPDATE or DELETE of that train wait for the writer's transaction. Returns false when
+// the train has no live row (the foreign key will refuse the schedule; the caller then takes
+// the advisory lock). Runs inside pg_guarded.
+bool lock_train_row(const Config& config, Datum train) {
+    Relation trains = table_open(config.trains_relid, RowShareLock);
+    Relation index = index_open(config.trains_index, AccessShareLock);
+    Snapshot snapshot = GetLatestSnapshot();
+    TupleTableSlot* slot = table_slot_create(trains, nullptr);
+    ScanKeyData key;
+    ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, train);
+    IndexScanDesc scan = index_beginscan(trains, index, snapshot, 1, 0);
+    index_rescan(scan, &key, 1, nullptr, 0);
+    ItemPointerData tid;
+    const bool found = index_getnext_slot(scan, ForwardScanDirection, slot);
+    if (found) tid = slot->tts_tid;
+    index_endscan(scan);
+    TM_Result result = TM_Invisible;
+    if (found) {
+        TM_FailureData failure;
+        result = table_tuple_lock(trains, &tid, snapshot, slot, GetCurrentCommandId(true), LockTupleNoKeyExclusive,
+                                  LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+    index_close(index, NoLock);
+    table_close(trains, NoLock);
+    return result == TM_Ok;
+}
+
+// Serializes the writers of one train (to the end of the transaction), so that two sessions
+// writing the same train queue here instead of racing in the search. Runs inside pg_guarded.
+void lock_train(const Config& config, Datum train) {
+    if (OidIsValid(config.trains_relid) && lock_train_row(config, train)) return;
+    lock_train_advisory(config, train);
 }
 
 // Looks at one row the search returned: true when the scan must wait for the transaction
 // `*wait_for` (it wrote a conflicting row and is still in progress); otherwise keeps in
 // `found` the conflicting row with the earliest first window (then the smallest id).
-bool examine(const Config& config, TupleTableSlot* slot, const SnapshotData& dirty, Datum train,
-             const ServicePattern& pattern, ItemPointer self, Found& found, TransactionId* wait_for) {
-    if (self != nullptr && ItemPointerEquals(&slot->tts_tid, self)) return false;
-    const RowValues other = read_row(config, slot);
+bool examine(const Config& config, const Target& target, TupleTableSlot* slot, const SnapshotData& dirty,
+             Datum train, const ServicePattern& pattern, ItemPointer self, Found& found, TransactionId* wait_for) {
+    if (self != nullptr && target.relid == config.relid && ItemPointerEquals(&slot->tts_tid, self)) return false;
+    const RowValues other = read_row(target.column, slot);
     if (other.null[kTrain] ||
         !DatumGetBool(FunctionCall2Coll(const_cast<FmgrInfo*>(&config.train_eq), config.train_collation,
                                         other.value[kTrain], train))) {
@@ -636,30 +879,34 @@ bool examine(const Config& config, TupleTableSlot* slot, const SnapshotData& dir
     return false;
 }
 
-// Scans the train's rows through the statement's open index scan (see the file comment).
-// Runs inside pg_guarded: no C++ object with a destructor lives in this frame.
-Found search_index(const Config& config, Relation relation, Datum train, const ServicePattern& pattern,
-                   ItemPointer self) {
-    OpenScan* open = config.open_scan;
+// Rows examined between two interrupt checks.
+constexpr uint32 kRowsPerInterruptCheck = 256;
+
+// Scans the train's rows of one table through the statement's open index scan (see the file
+// comment). Runs inside pg_guarded: no C++ object with a destructor lives in this frame.
+void search_index(const Config& config, const Target& target, Datum train, const ServicePattern& pattern,
+                  ItemPointer self, Found& found) {
+    OpenScan* open = target.open_scan;
     ScanKeyData keys[2];
     int nkeys = 0;
-    ScanKeyEntryInitialize(&keys[nkeys++], 0, 1, config.train_strategy, InvalidOid, config.index_collation,
-                           config.train_procedure, train);
-    if (config.pattern_key) {
-        ScanKeyEntryInitialize(&keys[nkeys++], 0, 2, config.pattern_strategy, InvalidOid, InvalidOid,
-                               config.pattern_procedure, PointerGetDatum(&pattern));
+    ScanKeyEntryInitialize(&keys[nkeys++], 0, 1, target.train_strategy, InvalidOid, target.index_collation,
+                           target.train_procedure, train);
+    if (target.pattern_key) {
+        ScanKeyEntryInitialize(&keys[nkeys++], 0, 2, target.pattern_strategy, InvalidOid, InvalidOid,
+                               target.pattern_procedure, PointerGetDatum(&pattern));
     }
-    ensure_open(config, open, relation, nkeys);
-    Found found{};
+    ensure_open(target, open, nkeys);
+    const Found before = found;
     for (bool restart = true; restart;) {
         restart = false;
-        found.found = false;
+        found = before;
         TransactionId wait_for = InvalidTransactionId;
         ItemPointerData wait_tid;
         with_owner(open->owner, [&] {
             index_rescan(open->scan, keys, nkeys, nullptr, 0);
-            while (index_getnext_slot(open->scan, ForwardScanDirection, open->slot)) {
-                if (examine(config, open->slot, open->dirty, train, pattern, self, found, &wait_for)) {
+            for (uint32 rows = 1; index_getnext_slot(open->scan, ForwardScanDirection, open->slot); ++rows) {
+                if (rows % kRowsPerInterruptCheck == 0) CHECK_FOR_INTERRUPTS();
+                if (examine(config, target, open->slot, open->dirty, train, pattern, self, found, &wait_for)) {
                     wait_tid = open->slot->tts_tid;
                     break;
                 }
@@ -670,28 +917,29 @@ Found search_index(const Config& config, Relation relation, Datum train, const S
         });
         if (TransactionIdIsValid(wait_for)) {
             // Written by a transaction still in progress: wait for it, then look again.
-            XactLockTableWait(wait_for, relation, &wait_tid, XLTW_RecheckExclusionConstr);
+            XactLockTableWait(wait_for, open->heap, &wait_tid, XLTW_RecheckExclusionConstr);
             restart = true;
         }
     }
-    return found;
 }
 
-// Scans the whole table (no usable index), anew for each row. Runs inside pg_guarded.
-Found search_heap(const Config& config, Relation relation, Datum train, const ServicePattern& pattern,
-                  ItemPointer self) {
-    Found found{};
+// Scans a whole table (no usable index), anew for each row. Runs inside pg_guarded.
+void search_heap(const Config& config, const Target& target, Datum train, const ServicePattern& pattern,
+                 ItemPointer self, Found& found) {
+    Relation relation = table_open(target.relid, AccessShareLock);
     SnapshotData dirty;
     InitDirtySnapshot(dirty);
     TupleTableSlot* slot = table_slot_create(relation, nullptr);
+    const Found before = found;
     for (bool restart = true; restart;) {
         restart = false;
-        found.found = false;
+        found = before;
         TransactionId wait_for = InvalidTransactionId;
         ItemPointerData wait_tid;
         TableScanDesc heap_scan = table_beginscan(relation, &dirty, 0, nullptr);
-        while (table_scan_getnextslot(heap_scan, ForwardScanDirection, slot)) {
-            if (examine(config, slot, dirty, train, pattern, self, found, &wait_for)) {
+        for (uint32 rows = 1; table_scan_getnextslot(heap_scan, ForwardScanDirection, slot); ++rows) {
+            if (rows % kRowsPerInterruptCheck == 0) CHECK_FOR_INTERRUPTS();
+            if (examine(config, target, slot, dirty, train, pattern, self, found, &wait_for)) {
                 wait_tid = slot->tts_tid;
                 break;
             }
@@ -704,31 +952,55 @@ Found search_heap(const Config& config, Relation relation, Datum train, const Se
         }
     }
     ExecDropSingleTupleTableSlot(slot);
+    table_close(relation, NoLock);
+}
+
+// Locks the train and searches every table of `config` for a conflict. Runs inside pg_guarded.
+Found search(const Config& config, Datum train, const ServicePattern& pattern, ItemPointer self) {
+    lock_train(config, train);
+    Found found{};
+    for (int i = 0; i < config.ntargets; ++i) {
+        CHECK_FOR_INTERRUPTS();
+        const Target& target = config.targets[i];
+        if (target.path == SearchPath::kHeap) {
+            search_heap(config, target, train, pattern, self, found);
+        } else {
+            search_index(config, target, train, pattern, self, found);
+        }
+    }
     return found;
 }
 
 // How the error names the train: its train number for railway.schedules, else the value.
 std::string train_name(const Config& config, Datum train) {
-    if (config.railway_schedules && config.type[kTrain] == INT4OID) {
-        spi_connect();
-        Oid types[1] = {INT4OID};
-        const uint64 rows = spi_query("SELECT train_number::text FROM railway.trains WHERE id = $1", 1, types,
-                                      &train, nullptr);
-        std::string number = std::to_string(DatumGetInt32(train));
-        if (rows == 1) {
-            bool is_null;
-            const Datum value = spi_value(0, 1, &is_null);
-            if (!is_null) number = std::string(text_view(DatumGetTextPP(value)));
+    // Every PostgreSQL call in one guarded call, returning a C string (no C++ object is alive
+    // while PostgreSQL runs).
+    const char* name = pg_guarded([&] {
+        if (config.railway_schedules && config.type[kTrain] == INT4OID) {
+            MemoryContext caller = CurrentMemoryContext;
+            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "railway: SPI_connect failed");
+            Oid types[1] = {INT4OID};
+            Datum values[1] = {train};
+            const int rc = SPI_execute_with_args(
+                "SELECT train_number::pg_catalog.text FROM railway.trains WHERE id OPERATOR(pg_catalog.=) $1", 1,
+                types, values, nullptr, true, 1);
+            if (rc != SPI_OK_SELECT) elog(ERROR, "railway: query failed: %s", SPI_result_code_string(rc));
+            char* number = nullptr;
+            bool is_null = true;
+            Datum value = 0;
+            if (SPI_processed == 1) value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+            // Copied out of SPI's memory before SPI_finish frees it.
+            if (!is_null) number = MemoryContextStrdup(caller, TextDatumGetCString(value));
+            SPI_freetuptable(SPI_tuptable);
+            SPI_finish();
+            if (number != nullptr) return static_cast<const char*>(number);
         }
-        spi_finish();
-        return number;
-    }
-    return pg_guarded([&] {
         Oid output;
         bool varlena;
         getTypeOutputInfo(config.type[kTrain], &output, &varlena);
         return static_cast<const char*>(OidOutputFunctionCall(output, train));
     });
+    return name;
 }
 
 }  // namespace
@@ -760,24 +1032,19 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
     guard([&] {
         const Config& config = config_for(fcinfo, trigger);
         TupleTableSlot* new_slot = is_update ? trigger->tg_newslot : trigger->tg_trigslot;
-        const RowValues new_row = read_row(config, new_slot);
+        const RowValues new_row = read_row(config.column, new_slot);
         const CheckedRow checked = check_row(config, trigger, new_row);
         if (!is_active(checked.row)) return Datum(0);
         if (is_update) {
-            const RowValues old_row = read_row(config, trigger->tg_trigslot);
+            const RowValues old_row = read_row(config.column, trigger->tg_trigslot);
             // Status and actual times change all day: no search unless the train or timing
             // changed, or the row was cancelled and is active again.
             if (row_is_active(config, old_row) && !timing_changed(config, old_row, new_row)) return Datum(0);
         }
         const Datum train = new_row.value[kTrain];
         ItemPointer self = is_update ? &trigger->tg_trigtuple->t_self : nullptr;
-        Relation relation = trigger->tg_relation;
         const ServicePattern pattern = checked.pattern;
-        const Found found = pg_guarded([&] {
-            lock_train(config, train);
-            return config.path == SearchPath::kHeap ? search_heap(config, relation, train, pattern, self)
-                                                    : search_index(config, relation, train, pattern, self);
-        });
+        const Found found = pg_guarded([&] { return search(config, train, pattern, self); });
         if (found.found) {
             throw conflict_error(integer_value(config.type[kId], found.other_id), train_name(config, train),
                                  found.first);

@@ -71,3 +71,49 @@ END
 $function$;
 COMMENT ON FUNCTION railway.authenticate(text, text) IS
     'The role (admin, operator or viewer) of the user when password is theirs, NULL otherwise (wrong password and unknown user take the same time). Accepts railway''s scrypt hashes and Node.js crypto.scrypt hashes (<hex key>.<hex salt>). SECURITY DEFINER; executable by railway_viewer and above.';
+
+-- Users are validated by a trigger that names the rule and never shows the row: a CHECK or
+-- NOT NULL violation's DETAIL prints the failing row ("Failing row contains ..."), and on
+-- INSERT ... ON CONFLICT (username) DO UPDATE that row is the stored one, hash and salt
+-- included, shown to an admin who may not read the password column. The constraints stay as a
+-- second line of defence behind this trigger.
+CREATE FUNCTION railway.validate_user_trigger() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NEW.username IS NULL THEN
+        RAISE EXCEPTION 'username must not be NULL' USING ERRCODE = 'not_null_violation',
+            SCHEMA = 'railway', TABLE = 'users', COLUMN = 'username';
+    END IF;
+    IF pg_catalog.btrim(NEW.username) OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION 'username must not be blank' USING ERRCODE = 'check_violation',
+            SCHEMA = 'railway', TABLE = 'users', COLUMN = 'username', CONSTRAINT = 'check_username_not_blank';
+    END IF;
+    IF NEW.role IS NULL THEN
+        RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = 'not_null_violation',
+            SCHEMA = 'railway', TABLE = 'users', COLUMN = 'role', HINT = 'Use admin, operator or viewer.';
+    END IF;
+    IF NEW.role::text OPERATOR(pg_catalog.<>) ALL (ARRAY['admin', 'operator', 'viewer']) THEN
+        RAISE EXCEPTION 'Unknown user role "%"', NEW.role USING ERRCODE = 'check_violation',
+            SCHEMA = 'railway', TABLE = 'users', COLUMN = 'role', CONSTRAINT = 'check_user_role', HINT = 'Use admin, operator or viewer.';
+    END IF;
+    IF NEW.password IS NULL THEN
+        RAISE EXCEPTION 'password must not be NULL' USING ERRCODE = 'not_null_violation',
+            SCHEMA = 'railway', TABLE = 'users', COLUMN = 'password', HINT = 'Use railway.create_user() or railway.set_password(), which store a hash.';
+    END IF;
+    IF NOT railway.is_password_hash(NEW.password) THEN
+        RAISE EXCEPTION 'password must be a password hash, not a plain-text password'
+            USING ERRCODE = 'check_violation', SCHEMA = 'railway', TABLE = 'users', COLUMN = 'password',
+            CONSTRAINT = 'check_password_is_hash', HINT = 'Use railway.create_user() or railway.set_password(), which store a hash.';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION railway.validate_user_trigger() IS
+    'Trigger function of railway.users: refuses a NULL or blank username, an unknown role and a password that is not a hash with its own message, without printing the row (whose password hash a constraint''s DETAIL would show).';
+
+CREATE TRIGGER validate_user BEFORE INSERT OR UPDATE ON railway.users
+    FOR EACH ROW EXECUTE FUNCTION railway.validate_user_trigger();
+COMMENT ON TRIGGER validate_user ON railway.users IS
+    'Validation of every user row with messages that never show the row (its password hash); the CHECK constraints stay as a second line of defence.';

@@ -88,7 +88,8 @@ INSERT INTO railway.schema_manifest (object_type, table_name, object_name) VALUE
     ('trigger', 'schedules', 'schedules_audit'),
     ('trigger', 'schedules', 'schedules_audit_truncate'),
     ('trigger', 'users', 'users_audit'),
-    ('trigger', 'users', 'users_audit_truncate');
+    ('trigger', 'users', 'users_audit_truncate'),
+    ('trigger', 'users', 'validate_user');
 
 -- Read-only (works on a hot standby): catalog and statistics views only, no writes, no WAL functions.
 CREATE FUNCTION railway.health(

@@ -136,7 +136,7 @@ SELECT format('initprivs %s %s %s', pg_describe_object(i.classoid, i.objoid, i.o
 FROM pg_init_privs i
 WHERE pg_describe_object(i.classoid, i.objoid, i.objsubid) ~ '(^schema railway$|railway\.)'
 UNION ALL
-SELECT format('event trigger %s %s %s %s', e.evtname, e.evtevent, e.evtfoid::regprocedure, e.evttags)
+SELECT format('event trigger %s %s %s %s enabled=%s', e.evtname, e.evtevent, e.evtfoid::regprocedure, e.evttags, e.evtenabled)
 FROM pg_event_trigger e JOIN ext_member m ON m.classid = 'pg_event_trigger'::regclass AND m.objid = e.oid;
 
 SELECT replace(line, E'\n', '\n') AS line FROM snapshot ORDER BY line COLLATE "C";

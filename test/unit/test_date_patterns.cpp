@@ -561,3 +561,39 @@ TEST(DatePatternRandom, NearOptimalOnSmallSets) {
 }
 
 }  // namespace
+
+namespace {
+
+// A plain calendar row is one pattern computed without listing its dates: the same pattern the
+// day-by-day path (service_dates, shift_dates, split_into_patterns) gives, shifted or not.
+TEST(DatePatternCalendar, PlainCalendarMatchesTheDayByDayPath) {
+    std::mt19937_64 random(8080);
+    for (int round = 0; round < 20000; ++round) {
+        const auto days = static_cast<uint8_t>(random() % 128);
+        const auto first = static_cast<int32_t>(8000 + random() % 400);
+        const int64_t lengths[] = {1, 3, 7, 12, 40, 400};
+        const auto last = static_cast<int32_t>(first + static_cast<int64_t>(random() % static_cast<uint64_t>(lengths[random() % 6])));
+        const auto shift = static_cast<int32_t>(random() % 10);
+        const std::vector<int32_t> dates =
+            railway::shift_dates(railway::service_dates(days, std::make_pair(first, last), {}, {}), shift);
+        const std::vector<DatePattern> expected = railway::split_into_patterns(dates);
+        std::vector<DatePattern> got;
+        if (const std::optional<DatePattern> plain = railway::calendar_pattern(days, first, last))
+            got.push_back(railway::shift_pattern(*plain, shift));
+        ASSERT_EQ(got, expected) << "round " << round << " days " << int(days) << " " << first << ".." << last
+                                 << " shift " << shift;
+    }
+}
+
+// Year 1 to 9999, every day: one pattern, at once.
+TEST(DatePatternCalendar, TenThousandYears) {
+    const int32_t first = railway::parse_gtfs_date("00010101");
+    const int32_t last = railway::parse_gtfs_date("99991231");
+    const std::optional<DatePattern> plain = railway::calendar_pattern(0x7F, first, last);
+    ASSERT_TRUE(plain.has_value());
+    EXPECT_EQ(*plain, (DatePattern{0x7F, first, last}));
+    EXPECT_FALSE(railway::calendar_pattern(0, first, last).has_value());
+    EXPECT_FALSE(railway::calendar_pattern(0x01, 0, 1).has_value());  // a Saturday and a Sunday
+}
+
+}  // namespace

@@ -288,6 +288,46 @@ TEST(GtfsImport, ConflictingTrips) {
     EXPECT_EQ(skip.schedules(), 3u);
 }
 
+// The DETAIL of a refused feed stays readable: at most max_listed pairs, each line cut at
+// kMaxDetailLine characters, and a count of those left out (3,000 duplicate trips once made a
+// DETAIL of 428 MB).
+TEST(GtfsImport, ConflictsDetailIsCapped) {
+    FeedBuilder feed = small_feed();
+    add_trip(feed, 2, "a", "WK", "B1", "08:00:00", "09:00:00");
+    add_trip(feed, 3, "dup", "WK", "B1", "08:00:00", "09:00:00");
+    add_trip(feed, 4, "c", "WK", "B1", "08:30:00", "10:00:00");
+    const Plan three = feed.plan(ConflictMode::keep);
+    ASSERT_EQ(three.conflicts.size(), 3u);
+    EXPECT_EQ(railway::gtfs::conflicts_detail(three),
+              "trip a and trip dup of train B1 both run from 2024-01-01 08:00:00 to 2024-01-01 09:00:00.\n"
+              "trip a and trip c of train B1 both run from 2024-01-01 08:30:00 to 2024-01-01 09:00:00.\n"
+              "trip dup and trip c of train B1 both run from 2024-01-01 08:30:00 to 2024-01-01 09:00:00.");
+    EXPECT_EQ(railway::gtfs::conflicts_detail(three, 2),
+              "trip a and trip dup of train B1 both run from 2024-01-01 08:00:00 to 2024-01-01 09:00:00.\n"
+              "trip a and trip c of train B1 both run from 2024-01-01 08:30:00 to 2024-01-01 09:00:00.\n"
+              "... and 1 more conflicting pair (railway.gtfs_conflicts() lists them all)");
+    EXPECT_EQ(railway::gtfs::conflicts_detail(three, 0),
+              "... and 3 more conflicting pairs (railway.gtfs_conflicts() lists them all)");
+
+    // 300 copies of one trip (44,850 pairs), with ids of 10,000 UTF-8 characters.
+    FeedBuilder many = small_feed();
+    std::string long_id;
+    for (int i = 0; i < 10000; ++i) long_id += "\xc3\xa9";  // é
+    for (int i = 0; i < 300; ++i)
+        add_trip(many, 2 + i, long_id + std::to_string(i), "WK", "B1", "08:00:00", "09:00:00");
+    const Plan copies = many.plan(ConflictMode::keep);
+    ASSERT_EQ(copies.conflicts.size(), 300u * 299u / 2u);
+    const std::string detail = railway::gtfs::conflicts_detail(copies);
+    EXPECT_LT(detail.size(), 20u * (2u * railway::gtfs::kMaxDetailLine + 4u) + 100u);
+    EXPECT_EQ(std::count(detail.begin(), detail.end(), '\n'), 20);
+    EXPECT_EQ(detail.substr(detail.rfind('\n') + 1),
+              "... and 44830 more conflicting pairs (railway.gtfs_conflicts() lists them all)");
+    const std::string first = detail.substr(0, detail.find('\n'));
+    EXPECT_EQ(first.substr(0, 7), "trip \xc3\xa9");
+    EXPECT_EQ(first.substr(first.size() - 3), "...");
+    EXPECT_EQ(first.size(), 5u + 295u * 2u + 3u);  // "trip " and 295 two-byte characters, cut at 300
+}
+
 // ---------------------------------------------------------------------------------------------
 // Randomized cross-check: random calendars, exceptions, after-midnight times and vehicles; every
 // trip's departure dates and every conflicting pair (with its first window) are compared with a
@@ -297,6 +337,36 @@ struct RandomTrip {
     std::string id, service, block;
     int64_t dep, arr;  // seconds from the service day
 };
+
+// A calendar from year 1 to 9999 is one pattern (no day-by-day listing); with exceptions such a
+// service would be listed day by day, and is refused, naming the file, the line and the limit.
+TEST(GtfsImport, HugeCalendars) {
+    FeedBuilder feed = small_feed();
+    add_calendar(feed, 4, "EVER", "1111111", "00010101", "99991231");
+    add_trip(feed, 2, "T1", "EVER", "", "08:00:00", "09:00:00");
+    add_trip(feed, 3, "T2", "EVER", "", "25:00:00", "26:00:00");  // the day after each date
+    const Plan plan = feed.plan(ConflictMode::keep);
+    ASSERT_EQ(plan.trips.size(), 2u);
+    ASSERT_EQ(plan.trips[0].patterns.size(), 1u);
+    EXPECT_EQ(plan.trips[0].patterns[0].first_day, day("00010101"));
+    EXPECT_EQ(plan.trips[0].patterns[0].last_day, day("99991231"));
+    EXPECT_EQ(plan.trips[0].patterns[0].days, 0x7F);
+    EXPECT_EQ(plan.trips[1].patterns[0].first_day, day("00010102"));
+    EXPECT_EQ(plan.trips[1].patterns[0].last_day, day("99991231") + 1);
+
+    feed.add_calendar_date(2, "EVER", "20240101", "2");
+    EXPECT_EQ(error_of([&] { feed.plan(ConflictMode::keep); }),
+              "54000 calendar.txt line 4: service \"EVER\" runs from 0001-01-01 to 9999-12-31 (3652059 days) and "
+              "has exceptions in calendar_dates.txt; the importer lists such a service's dates day by day, up to "
+              "36525 days (about 100 years)");
+
+    // 2000 to 2099 with a holiday: within the limit.
+    FeedBuilder century = small_feed();
+    add_calendar(century, 4, "C", "1111100", "20000101", "20991231");
+    century.add_calendar_date(2, "C", "20240101", "2");
+    add_trip(century, 2, "T1", "C", "", "08:00:00", "09:00:00");
+    EXPECT_EQ(century.plan(ConflictMode::keep).trips.at(0).patterns.size(), 2u);
+}
 
 TEST(GtfsImportRandom, MatchesDayByDayExpansion) {
     std::mt19937 rng(20240229);

@@ -1,0 +1,74 @@
+// Runs: one day of a schedule (DESIGN.md sections 1 and 2). A run is identified by its schedule
+// and its run date, the departure date D of the pattern; its planned times are by default the
+// pattern's occurrence on D. This file has what railway.plan_runs and the rules trigger on
+// railway.runs need from the core: the departure dates of a pattern in a window, the running
+// dates nearest to a day, and the rules of a run row.
+#pragma once
+#include "pure.hpp"
+
+#include "calendar.hpp"
+#include "error.hpp"
+#include "interrupts.hpp"
+#include "service_pattern.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace railway {
+
+// The largest window railway.plan_runs accepts, in days (two years: plan longer horizons with
+// several calls; each call's rows are inserted in one transaction).
+inline constexpr int32_t kMaxPlanDays = 731;
+
+// The last departure date <= `day` (day may be an infinity), nullopt when none.
+std::optional<int32_t> previous_departure(const ServicePattern& pattern, int32_t day);
+
+// Calls emit(day) for every departure date D of `pattern` with from_day <= D <= to_day, in
+// increasing order. Both bounds must be finite. Polls interrupts every 4096 candidate days, so a
+// long window over many patterns can be cancelled.
+template <typename Emit>
+void for_each_departure(const ServicePattern& pattern, int32_t from_day, int32_t to_day,
+                        Emit&& emit) {
+    if (from_day > to_day) return;
+    std::optional<int32_t> next = next_departure(pattern, from_day);
+    if (!next || *next > to_day) return;
+    const int64_t last = std::min<int64_t>(to_day, pattern.last_day);
+    InterruptPoller poller(4096);
+    int64_t day = *next;
+    uint8_t bit = weekday_bit(day);
+    for (; day <= last; ++day) {
+        if (pattern.days & bit) emit(static_cast<int32_t>(day));
+        bit = static_cast<uint8_t>(bit == 0x40 ? 0x01 : bit << 1);
+        poller.tick();
+    }
+}
+
+// Number of departure dates in [from_day, to_day] (finite bounds), without enumerating them:
+// whole weeks count the mask's bits, the remainder is walked. Used by tests and to size buffers.
+int64_t count_departures(const ServicePattern& pattern, int32_t from_day, int32_t to_day);
+
+// A run row as the rules see it (railway.runs). Timestamps in PostgreSQL's representation.
+struct RunRow {
+    int32_t run_date;
+    std::string_view kind;    // 'planned' or 'extra'
+    std::string_view status;  // the schedules' set
+    int64_t planned_departure;
+    int64_t planned_arrival;
+    std::optional<int64_t> actual_departure;  // nullopt = NULL
+    std::optional<int64_t> actual_arrival;
+};
+
+inline constexpr const char* kRunKinds[] = {"planned", "extra"};
+
+// The rules of a run that need no schedule: known kind (23514), known status (23514), finite
+// times (22008), planned arrival after planned departure (23514), actual arrival not before
+// actual departure (23514). Throws the first violation.
+void check_run_row(const RunRow& row);
+
+// The rule that needs the schedule: a 'planned' run is on a date the schedule runs (23514; the
+// DETAIL names the nearest running dates before and after, the HINT says to use kind 'extra').
+void check_run_date(const RunRow& row, int64_t schedule_id, const ServicePattern& pattern);
+
+}  // namespace railway

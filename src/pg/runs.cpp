@@ -1,0 +1,473 @@
+// Runs (issue 13): the rules trigger on railway.runs and railway.plan_runs.
+//
+// railway.validate_run_trigger() is the BEFORE INSERT OR UPDATE row trigger of railway.runs,
+// cloned by PostgreSQL onto every partition (so it fires on the partition the row was routed
+// to). Per row:
+//   - a row routed to the default partition has no monthly partition: refused, naming
+//     railway.create_run_partitions();
+//   - an UPDATE that keeps schedule, run date, train, kind and planned times (actual times and
+//     status, all day long) checks the row rules only (src/core/runs: status, finite times,
+//     actual arrival not before actual departure);
+//   - otherwise the schedule is read (SELECT ... FOR KEY SHARE, so that it cannot be deleted
+//     before this transaction ends; cached for the statement, since plan_runs inserts a
+//     schedule's runs one after the other): unknown schedule 23503; train_id NULL is filled in
+//     with the schedule's train, another train is 23514; NULL planned times are filled in with
+//     the pattern's occurrence on run_date; then the row rules and, for kind 'planned', the
+//     running date rule (23514, DETAIL with the nearest running dates).
+// Rows loaded by pg_restore or a pg_dump script (row_security = off) in a superuser's session
+// are taken as they are, as the audit trigger does: their schedules may not be restored yet.
+//
+// railway.plan_runs(from_date, to_date, train_id) reads the active schedules through an SPI
+// cursor, enumerates each pattern's departure dates in the window in the core
+// (for_each_departure, which polls interrupts), and inserts the runs in batches of kBatchRows
+// with one prepared statement, INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING:
+// existing runs are never touched, and the count of rows inserted is returned. The batch
+// buffers live in a memory context of the call (ScopedWorkContext).
+#include "core/calendar.hpp"
+#include "core/error.hpp"
+#include "core/interrupts.hpp"
+#include "core/runs.hpp"
+#include "core/service_pattern.hpp"
+
+#include <cstring>
+#include <memory_resource>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "datum.hpp"
+#include "memory.hpp"
+#include "service_pattern.hpp"
+#include "spi.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "partitioning/partdesc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/timestamp.h"
+}
+
+namespace railway::pg {
+namespace {
+
+constexpr const char* kForeignKeyViolation = "23503";
+
+enum Column {
+    kTrainId,
+    kScheduleId,
+    kRunDate,
+    kPlannedDeparture,
+    kPlannedArrival,
+    kActualDeparture,
+    kActualArrival,
+    kStatus,
+    kKind,
+    kColumnCount
+};
+constexpr const char* kColumnNames[kColumnCount] = {
+    "train_id", "schedule_id", "run_date", "planned_departure", "planned_arrival",
+    "actual_departure", "actual_arrival", "status", "kind"};
+
+// What the trigger keeps for one partition and one statement, in fn_extra. Plain data only.
+struct TriggerCache {
+    Oid relid;
+    bool default_partition;
+    AttrNumber attnum[kColumnCount];
+    // The last schedule read.
+    bool have_schedule;
+    int32 schedule_id;
+    int32 schedule_train;
+    ServicePattern pattern;
+};
+
+TriggerCache* trigger_cache(FunctionCallInfo fcinfo, Relation rel) {
+    auto* cache = static_cast<TriggerCache*>(fcinfo->flinfo->fn_extra);
+    if (cache != nullptr && cache->relid == RelationGetRelid(rel)) return cache;
+    return pg_guarded([&] {
+        auto* c = static_cast<TriggerCache*>(
+            MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriggerCache)));
+        c->relid = RelationGetRelid(rel);
+        const TupleDesc desc = RelationGetDescr(rel);
+        for (int i = 0; i < kColumnCount; ++i) {
+            c->attnum[i] = SPI_fnumber(desc, kColumnNames[i]);
+            if (c->attnum[i] <= 0)
+                ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                                errmsg("railway.validate_run_trigger(): table %s has no column %s",
+                                       RelationGetRelationName(rel), kColumnNames[i])));
+        }
+        c->default_partition = false;
+        if (rel->rd_rel->relispartition) {
+            const Oid parent = get_partition_parent(c->relid, true);
+            c->default_partition = get_default_partition_oid(parent) == c->relid;
+        }
+        fcinfo->flinfo->fn_extra = c;
+        return c;
+    });
+}
+
+std::string text_of(Datum value) {
+    const text* t = reinterpret_cast<const text*>(pg_guarded([&] { return PG_DETOAST_DATUM_PACKED(value); }));
+    return std::string(text_view(t));
+}
+
+// Reads the schedule into the cache; false when there is no such schedule.
+bool read_schedule(TriggerCache& cache, int32 schedule_id) {
+    if (cache.have_schedule && cache.schedule_id == schedule_id) return true;
+    cache.have_schedule = false;
+    spi_connect();
+    Oid types[1] = {INT4OID};
+    Datum values[1] = {Int32GetDatum(schedule_id)};
+    // FOR KEY SHARE: the schedule cannot be deleted (or its id changed) until this transaction
+    // ends, as a foreign key's check would ensure. Not read-only (it locks), hence no spi_query.
+    const uint64 found = pg_guarded([&] {
+        const int rc = SPI_execute_with_args(
+            "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
+            "effective_start_date, effective_end_date FROM railway.schedules "
+            "WHERE id OPERATOR(pg_catalog.=) $1 FOR KEY SHARE",
+            1, types, values, nullptr, false, 1);
+        if (rc != SPI_OK_SELECT) elog(ERROR, "railway: schedule lookup failed: %s", SPI_result_code_string(rc));
+        return SPI_processed;
+    });
+    if (found == 0) {
+        spi_finish();
+        return false;
+    }
+    bool nulls[6];
+    Datum cols[6];
+    for (int i = 0; i < 6; ++i) cols[i] = spi_value(0, i + 1, &nulls[i]);
+    ServicePattern pattern;
+    try {
+        pattern = pattern_from_columns(nulls[1], cols[1], nulls[2], cols[2], nulls[3], cols[3], nulls[4],
+                                       cols[4], nulls[5], cols[5]);
+    } catch (const Error& e) {
+        throw Error(e.sqlstate(), "schedule " + std::to_string(schedule_id) + ": " + e.what(), e.detail(),
+                    e.hint());
+    }
+    cache.schedule_train = DatumGetInt32(cols[0]);
+    cache.pattern = pattern;
+    cache.schedule_id = schedule_id;
+    cache.have_schedule = true;
+    spi_finish();
+    return true;
+}
+
+[[noreturn]] void not_null(const char* column) {
+    throw Error(sqlstate::not_null_violation, std::string(column) + " must not be NULL", {},
+                "A run needs its schedule_id, run_date, status and kind; train_id and the planned times "
+                "are filled in from the schedule when NULL.");
+}
+
+HeapTuple validate_run(FunctionCallInfo fcinfo) {
+    auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
+    const TriggerEvent event = data->tg_event;
+    if (!TRIGGER_FIRED_BEFORE(event) || !TRIGGER_FIRED_FOR_ROW(event) ||
+        !(TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event)))
+        throw Error("39P01", "railway.validate_run_trigger() must fire BEFORE INSERT OR UPDATE FOR EACH ROW");
+    const bool is_update = TRIGGER_FIRED_BY_UPDATE(event);
+    HeapTuple tuple = is_update ? data->tg_newtuple : data->tg_trigtuple;
+
+    // A restore reloads rows as they were (see the file comment).
+    if (!row_security && pg_guarded([] { return superuser(); })) return tuple;
+
+    Relation rel = data->tg_relation;
+    TriggerCache& cache = *trigger_cache(fcinfo, rel);
+    const TupleDesc desc = RelationGetDescr(rel);
+    bool isnull[kColumnCount];
+    Datum value[kColumnCount];
+    for (int i = 0; i < kColumnCount; ++i)
+        value[i] = heap_getattr(tuple, cache.attnum[i], desc, &isnull[i]);
+
+    if (isnull[kScheduleId]) not_null("schedule_id");
+    if (isnull[kRunDate]) not_null("run_date");
+    if (isnull[kStatus]) not_null("status");
+    if (isnull[kKind]) not_null("kind");
+    const int32 run_date = DatumGetDateADT(value[kRunDate]);
+    if (run_date == kDayMinusInfinity || run_date == kDayInfinity)
+        throw Error(sqlstate::datetime_field_overflow, "run_date must be finite",
+                    "run_date is " + format_date(run_date) + ".", "A run departs on a real date.");
+    if (cache.default_partition)
+        throw Error(sqlstate::check_violation,
+                    "No partition of railway.runs holds run date " + format_date(run_date),
+                    "railway.runs is partitioned by month of run_date, and the month of " +
+                        format_date(run_date) + " has no partition.",
+                    "Create it with SELECT railway.create_run_partitions(0, '" + format_date(run_date) +
+                        "'), or months ahead with SELECT railway.create_run_partitions(months_ahead, from_date) "
+                        "(a railway_admin call, e.g. monthly from pg_cron).");
+
+    const std::string status = text_of(value[kStatus]);
+    const std::string kind = text_of(value[kKind]);
+    const int32 schedule_id = DatumGetInt32(value[kScheduleId]);
+
+    // Actual times and status only: the rest was checked when it was written. The running-date
+    // rule holds when a run is made or moved (schedule, date or kind changed): a later edit of
+    // the schedule may leave a retimed, cancelled or recorded run on a date the new pattern
+    // lacks, and such a run can still be updated (its train, its times).
+    bool full = true;
+    bool date_rule = true;
+    if (is_update) {
+        bool old_null[kColumnCount];
+        Datum old_value[kColumnCount];
+        for (int i = 0; i < kColumnCount; ++i)
+            old_value[i] = heap_getattr(data->tg_trigtuple, cache.attnum[i], desc, &old_null[i]);
+        const auto changed = [&](int i) {
+            return old_null[i] != isnull[i] || (!isnull[i] && old_value[i] != value[i]);
+        };
+        const bool kind_changed = text_of(old_value[kKind]) != kind;
+        date_rule = changed(kScheduleId) || changed(kRunDate) || kind_changed;
+        full = date_rule || changed(kTrainId) || changed(kPlannedDeparture) || changed(kPlannedArrival);
+    }
+
+    std::optional<int32> train;
+    if (!isnull[kTrainId]) train = DatumGetInt32(value[kTrainId]);
+    if (!full) {
+        if (isnull[kPlannedDeparture]) not_null("planned_departure");
+        if (isnull[kPlannedArrival]) not_null("planned_arrival");
+    }
+    RunRow row{run_date, kind, status, 0, 0, std::nullopt, std::nullopt};
+    if (!isnull[kActualDeparture]) row.actual_departure = DatumGetTimestamp(value[kActualDeparture]);
+    if (!isnull[kActualArrival]) row.actual_arrival = DatumGetTimestamp(value[kActualArrival]);
+
+    bool replace[kColumnCount] = {};
+    if (full) {
+        if (!read_schedule(cache, schedule_id))
+            throw Error(kForeignKeyViolation, "Schedule " + std::to_string(schedule_id) + " does not exist",
+                        "A run's schedule_id must be the id of a row of railway.schedules.",
+                        "Create the schedule first; a special run of a train on its own needs a schedule too.");
+        if (!train) {
+            train = cache.schedule_train;
+            replace[kTrainId] = true;
+            value[kTrainId] = Int32GetDatum(*train);
+            isnull[kTrainId] = false;
+        } else if (*train != cache.schedule_train) {
+            bool old_null = true;
+            Datum old_train = 0, old_schedule = 0;
+            if (is_update) {
+                bool schedule_null;
+                old_train = heap_getattr(data->tg_trigtuple, cache.attnum[kTrainId], desc, &old_null);
+                old_schedule = heap_getattr(data->tg_trigtuple, cache.attnum[kScheduleId], desc, &schedule_null);
+            }
+            // A run that keeps its schedule and train keeps them (history keeps the train that
+            // ran it after the schedule moved to another train).
+            const bool unchanged = is_update && !old_null && DatumGetInt32(old_train) == *train &&
+                                   DatumGetInt32(old_schedule) == schedule_id;
+            if (!unchanged)
+                throw Error(sqlstate::check_violation,
+                            "Run of schedule " + std::to_string(schedule_id) + " must belong to train " +
+                                std::to_string(cache.schedule_train) + ", not " + std::to_string(*train),
+                            "train_id of a run is its schedule's train_id.",
+                            "Leave train_id NULL to have it filled in from the schedule.");
+        }
+        if (isnull[kPlannedDeparture] || isnull[kPlannedArrival]) {
+            const Window occurrence = railway::occurrence(cache.pattern, run_date);
+            if (isnull[kPlannedDeparture]) {
+                value[kPlannedDeparture] = TimestampGetDatum(occurrence.start_us);
+                isnull[kPlannedDeparture] = false;
+                replace[kPlannedDeparture] = true;
+            }
+            if (isnull[kPlannedArrival]) {
+                const int64_t duration = occurrence.end_us - occurrence.start_us;
+                const int64_t departure = DatumGetTimestamp(value[kPlannedDeparture]);
+                if (departure == kTimestampMinusInfinity || departure == kTimestampInfinity ||
+                    !is_valid_timestamp(departure + duration))
+                    throw Error(sqlstate::datetime_field_overflow, "planned_departure must be finite",
+                                "planned_departure is " + format_timestamp(departure) + ".",
+                                "Give finite planned times, or leave them NULL to have the pattern's.");
+                value[kPlannedArrival] = TimestampGetDatum(departure + duration);
+                isnull[kPlannedArrival] = false;
+                replace[kPlannedArrival] = true;
+            }
+        }
+    }
+    row.planned_departure = DatumGetTimestamp(value[kPlannedDeparture]);
+    row.planned_arrival = DatumGetTimestamp(value[kPlannedArrival]);
+    check_run_row(row);
+    if (date_rule) check_run_date(row, schedule_id, cache.pattern);
+
+    if (!replace[kTrainId] && !replace[kPlannedDeparture] && !replace[kPlannedArrival]) return tuple;
+    // heap_modify_tuple_by_cols takes 1-based attribute numbers.
+    int cols[kColumnCount];
+    Datum vals[kColumnCount];
+    bool nulls[kColumnCount];
+    int n = 0;
+    for (int i = 0; i < kColumnCount; ++i) {
+        if (!replace[i]) continue;
+        cols[n] = cache.attnum[i];
+        vals[n] = value[i];
+        nulls[n] = false;
+        ++n;
+    }
+    return pg_guarded([&] { return heap_modify_tuple_by_cols(tuple, desc, n, cols, vals, nulls); });
+}
+
+// --- plan_runs ---------------------------------------------------------------------------
+
+constexpr long kScheduleBatch = 2000;  // schedules fetched per cursor batch
+constexpr size_t kBatchRows = 20000;   // runs per INSERT
+
+constexpr const char* kActiveSchedulesInWindow =
+    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
+    "effective_start_date, effective_end_date FROM railway.schedules "
+    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled' "
+    "AND effective_start_date OPERATOR(pg_catalog.<) ($2 OPERATOR(pg_catalog.+) 1)::timestamp "
+    "AND (effective_end_date IS NULL OR effective_end_date OPERATOR(pg_catalog.>=) $1::timestamp) "
+    "AND ($3::integer IS NULL OR train_id OPERATOR(pg_catalog.=) $3) "
+    "ORDER BY id";
+
+constexpr const char* kInsertRuns =
+    "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::integer[]), pg_catalog.unnest($2::date[]), "
+    "pg_catalog.unnest($3::integer[]), pg_catalog.unnest($4::timestamp[]), pg_catalog.unnest($5::timestamp[])) "
+    "ON CONFLICT DO NOTHING";
+
+struct Batch {
+    explicit Batch(std::pmr::memory_resource* memory)
+        : schedule(memory), date(memory), train(memory), departure(memory), arrival(memory) {
+        schedule.reserve(kBatchRows);
+        date.reserve(kBatchRows);
+        train.reserve(kBatchRows);
+        departure.reserve(kBatchRows);
+        arrival.reserve(kBatchRows);
+    }
+    std::pmr::vector<Datum> schedule, date, train, departure, arrival;
+    size_t size() const { return schedule.size(); }
+    void clear() {
+        schedule.clear();
+        date.clear();
+        train.clear();
+        departure.clear();
+        arrival.clear();
+    }
+};
+
+// Inserts the batch; returns the number of runs inserted (those not there yet).
+uint64 flush(Batch& batch, SPIPlanPtr plan) {
+    if (batch.size() == 0) return 0;
+    const uint64 inserted = pg_guarded([&] {
+        const int n = static_cast<int>(batch.size());
+        Datum args[5];
+        args[0] = PointerGetDatum(construct_array(batch.schedule.data(), n, INT4OID, 4, true, TYPALIGN_INT));
+        args[1] = PointerGetDatum(construct_array(batch.date.data(), n, DATEOID, 4, true, TYPALIGN_INT));
+        args[2] = PointerGetDatum(construct_array(batch.train.data(), n, INT4OID, 4, true, TYPALIGN_INT));
+        args[3] = PointerGetDatum(construct_array(batch.departure.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        args[4] = PointerGetDatum(construct_array(batch.arrival.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        const int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
+        if (rc != SPI_OK_INSERT) elog(ERROR, "railway: inserting runs failed: %s", SPI_result_code_string(rc));
+        for (Datum arg : args) pfree(DatumGetPointer(arg));
+        return SPI_processed;
+    });
+    batch.clear();
+    return inserted;
+}
+
+int64 plan_runs(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        throw Error(sqlstate::null_value_not_allowed, "from_date and to_date must not be NULL", {},
+                    "Give the first and last run dates to plan, e.g. railway.plan_runs(CURRENT_DATE, CURRENT_DATE + 27).");
+    const int32 from = PG_GETARG_DATEADT(0);
+    const int32 to = PG_GETARG_DATEADT(1);
+    if (from == kDayMinusInfinity || from == kDayInfinity || to == kDayMinusInfinity || to == kDayInfinity)
+        throw Error(sqlstate::datetime_field_overflow, "from_date and to_date must be finite",
+                    "The window is " + format_date(from) + " to " + format_date(to) + ".",
+                    "Runs are planned for a window of at most 731 days.");
+    if (to < from)
+        throw Error(sqlstate::invalid_parameter_value, "to_date must not be before from_date",
+                    "The window is " + format_date(from) + " to " + format_date(to) + ".",
+                    "A one-day window has to_date = from_date.");
+    const int64_t days = int64_t{to} - from + 1;
+    if (days > kMaxPlanDays)
+        throw Error(sqlstate::invalid_parameter_value,
+                    "The window of " + std::to_string(days) + " days is too large for one call",
+                    "plan_runs plans at most " + std::to_string(kMaxPlanDays) + " days (two years) per call.",
+                    "Plan a longer horizon in several calls, e.g. one per year.");
+    const bool one_train = !PG_ARGISNULL(2);
+    const int32 train_filter = one_train ? PG_GETARG_INT32(2) : 0;
+
+    ScopedWorkContext work("railway plan_runs");
+    Batch batch(work.resource());
+    spi_connect();
+    SPIPlanPtr insert = pg_guarded([] {
+        Oid types[5] = {INT4ARRAYOID, DATEARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID};
+        SPIPlanPtr plan = SPI_prepare(kInsertRuns, 5, types);
+        if (plan == nullptr) elog(ERROR, "railway: could not prepare the insert of runs: %s",
+                                  SPI_result_code_string(SPI_result));
+        return plan;
+    });
+    Oid types[3] = {DATEOID, DATEOID, INT4OID};
+    Datum args[3] = {DateADTGetDatum(from), DateADTGetDatum(to), Int32GetDatum(train_filter)};
+    const char nulls[3] = {' ', ' ', one_train ? ' ' : 'n'};
+    Portal cursor = spi_cursor_open(kActiveSchedulesInWindow, 3, types, args, nulls);
+
+    uint64 created = 0;
+    for (;;) {
+        SPITupleTable* rows = nullptr;
+        const uint64 n = pg_guarded([&] {
+            SPI_cursor_fetch(cursor, true, kScheduleBatch);
+            rows = SPI_tuptable;
+            return SPI_processed;
+        });
+        if (n == 0) break;
+        for (uint64 i = 0; i < n; ++i) {
+            poll_interrupts();
+            bool isnull[7];
+            Datum col[7];
+            for (int c = 0; c < 7; ++c)
+                col[c] = SPI_getbinval(rows->vals[i], rows->tupdesc, c + 1, &isnull[c]);
+            const int32 schedule_id = DatumGetInt32(col[0]);
+            ServicePattern pattern;
+            try {
+                pattern = pattern_from_columns(isnull[2], col[2], isnull[3], col[3], isnull[4], col[4], isnull[5],
+                                               col[5], isnull[6], col[6]);
+            } catch (const Error& e) {
+                throw Error(e.sqlstate(), "schedule " + std::to_string(schedule_id) + ": " + e.what(), e.detail(),
+                            e.hint());
+            }
+            const Datum schedule = col[0];
+            const Datum train = col[1];
+            for_each_departure(pattern, from, to, [&](int32_t day) {
+                const Window w = railway::occurrence(pattern, day);
+                batch.schedule.push_back(schedule);
+                batch.date.push_back(DateADTGetDatum(day));
+                batch.train.push_back(train);
+                batch.departure.push_back(TimestampGetDatum(w.start_us));
+                batch.arrival.push_back(TimestampGetDatum(w.end_us));
+                if (batch.size() >= kBatchRows) created += flush(batch, insert);
+            });
+        }
+        pg_guarded([&] { SPI_freetuptable(rows); });
+    }
+    created += flush(batch, insert);
+    spi_cursor_close(cursor);
+    spi_finish();
+    return static_cast<int64>(created);
+}
+
+}  // namespace
+}  // namespace railway::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(railway_validate_run_trigger);
+Datum railway_validate_run_trigger(PG_FUNCTION_ARGS) {
+    return railway::pg::guard([&]() -> Datum {
+        if (!CALLED_AS_TRIGGER(fcinfo))
+            throw railway::Error("39P01", "railway.validate_run_trigger() must be called as a trigger");
+        return PointerGetDatum(railway::pg::validate_run(fcinfo));
+    });
+}
+
+PG_FUNCTION_INFO_V1(railway_plan_runs);
+Datum railway_plan_runs(PG_FUNCTION_ARGS) {
+    return railway::pg::guard([&] { return Int64GetDatum(railway::pg::plan_runs(fcinfo)); });
+}
+
+}  // extern "C"
