@@ -1,6 +1,7 @@
 #include "day_set.hpp"
 
 #include "error.hpp"
+#include "interrupts.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -30,7 +31,13 @@ DaySet::Bitmap& DaySet::bitmap_outside_window(std::int64_t block) {
     const std::int64_t needed_first = std::min(dense_first_, block);
     const std::int64_t needed_end = std::max(dense_first_ + size, block + 1);
     const std::int64_t needed = needed_end - needed_first;
-    if (needed > kDenseMaxBlocks)
+    // The widest window allowed now: a power of two, at most kDenseMaxBlocks and at most
+    // kDenseBlocksPerDay * (days + 1) (the date being added may be a new one).
+    const std::int64_t wanted = std::min(days_ + 1, kDenseMaxBlocks) * kDenseBlocksPerDay;
+    std::int64_t limit = 1;
+    while (limit * 2 <= std::min(wanted, kDenseMaxBlocks))
+        limit <<= 1;
+    if (needed > limit)
         return sparse_[block];  // a new node starts all zero
     // Doubling keeps the number of regrowths logarithmic. The extra room goes where the window
     // grew, as later dates tend to continue that way; the final size has no later growth, so
@@ -38,6 +45,7 @@ DaySet::Bitmap& DaySet::bitmap_outside_window(std::int64_t block) {
     std::int64_t grown_size = 1;
     while (grown_size < std::max(2 * size, needed))
         grown_size <<= 1;
+    grown_size = std::min(grown_size, limit);
     std::int64_t grown_first;
     if (grown_size == kDenseMaxBlocks)
         grown_first = needed_first - (grown_size - needed) / 2;
@@ -48,6 +56,12 @@ DaySet::Bitmap& DaySet::bitmap_outside_window(std::int64_t block) {
     std::pmr::vector<Bitmap> grown(static_cast<std::size_t>(grown_size), Bitmap{},
                                    dense_.get_allocator());
     std::copy(dense_.begin(), dense_.end(), grown.begin() + (dense_first_ - grown_first));
+    // Sparse blocks the window now covers move into it (a block is in exactly one place).
+    const auto first = sparse_.lower_bound(grown_first);
+    auto last = first;
+    for (; last != sparse_.end() && last->first < grown_first + grown_size; ++last)
+        grown[static_cast<std::size_t>(last->first - grown_first)] = last->second;
+    sparse_.erase(first, last);
     dense_.swap(grown);
     dense_first_ = grown_first;
     return dense_[static_cast<std::size_t>(block - grown_first)];
@@ -64,14 +78,19 @@ template <typename Visit>
 void DaySet::for_each_block(Visit&& visit) const {
     // Sparse blocks all lie outside the dense window: first those below it, then the window,
     // then those above it.
+    InterruptPoller poller;
     auto sparse = sparse_.begin();
-    for (; sparse != sparse_.end() && sparse->first < dense_first_; ++sparse)
+    for (; sparse != sparse_.end() && sparse->first < dense_first_; ++sparse) {
+        poller.tick();
         visit(sparse->first, sparse->second);
+    }
     for (std::size_t i = 0; i < dense_.size(); ++i)
         if (dense_[i] != Bitmap{})
             visit(dense_first_ + static_cast<std::int64_t>(i), dense_[i]);
-    for (; sparse != sparse_.end(); ++sparse)
+    for (; sparse != sparse_.end(); ++sparse) {
+        poller.tick();
         visit(sparse->first, sparse->second);
+    }
 }
 
 void DaySet::merge(const DaySet& other) {
@@ -118,7 +137,9 @@ DaySet DaySet::deserialize(const std::uint8_t* data, std::size_t size,
 
     DaySet set(memory);
     std::int64_t previous = kMinBlock - 1;
+    InterruptPoller poller;
     for (std::uint64_t i = 0; i < block_count; ++i) {
+        poller.tick();
         const auto block = static_cast<std::int64_t>(in.le(8));
         if (block < kMinBlock || block > kMaxBlock)
             in.fail("A block number is out of range.");

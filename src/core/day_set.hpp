@@ -3,19 +3,21 @@
 // bitmaps of 1024-day blocks (2.8 years in 128 bytes).
 //
 // Memory bound. The blocks live in two places:
-//   - a dense window of consecutive blocks, whose length is a power of two between 1 and 64
-//     (kDenseMaxBlocks: 65,536 days, 179 years), so at most 64 * 128 bytes = 8 KiB. It starts
-//     at the first row's block and grows (doubling) to cover further blocks as long as the
-//     window, extended to the new block, spans at most 64 blocks;
+//   - a dense window of consecutive blocks, whose length W is a power of two with
+//     1 <= W <= min(64, 2 * (distinct dates + 1)) (kDenseMaxBlocks: 65,536 days, 179 years), so
+//     at most 64 * 128 bytes = 8 KiB and at most 256 bytes per distinct date, plus 256. It starts at the
+//     first row's block and grows (doubling) to cover a further block when the window,
+//     extended to that block, fits in that limit; the blocks of the map it then covers move
+//     into it;
 //   - a sorted map with one node per block outside the window that holds a date (a 128-byte
-//     bitmap, an 8-byte key and a red-black tree node header: 168 bytes with libstdc++, plus
-//     allocator overhead). Dates that all lie within 32,768 days (89 years) of each other
-//     never get there, whatever their order (an exhaustive search over this growth rule
-//     confirmed it).
-// So: size <= sizeof(DaySet) + 8 KiB + 168 B * (blocks holding a date outside the window),
-// growing with the span of the dates, never with the number of rows. The worst case, dates
-// spread over the whole finite timestamp range (4714 BC to 294276 AD, 106,645 blocks), is
-// about 17 MiB; typical data (a few decades) needs no map node at all.
+//     bitmap, an 8-byte key and a red-black tree node header: 168 bytes with libstdc++, 272
+//     bytes in a PostgreSQL AllocSet), at most one per distinct date.
+// So: size <= sizeof(DaySet) + min(8 KiB, 256 B * dates) + 272 B * (blocks holding a date
+// outside the window): at most about 530 bytes per distinct date (so per row) however the rows
+// are ordered, and never more than the blocks the dates span. The worst case, dates spread
+// over the whole finite timestamp range (4714 BC to 294276 AD, 106,645 blocks, so at least
+// that many rows), is about 28 MiB; typical data (a few decades of dates, more than 32 rows)
+// needs no map node at all.
 //
 // add() for a date in the window (the common case) is a few arithmetic operations and a bit
 // set, with no allocation, no map lookup and no dependence on the order of the rows.
@@ -41,6 +43,8 @@ public:
     static constexpr std::int64_t kDaysPerBlock = 1024;
     // Widest span of blocks kept in the dense window (65,536 days, 179 years).
     static constexpr std::int64_t kDenseMaxBlocks = 64;
+    // The window holds at most this many blocks per distinct date (and at least one block).
+    static constexpr std::int64_t kDenseBlocksPerDay = 2;
     // Version byte of serialize()'s layout.
     static constexpr std::uint8_t kFormatVersion = 1;
 
@@ -108,8 +112,7 @@ private:
     // dense_[i] is block dense_first_ + i; empty until the first row.
     std::int64_t dense_first_ = 0;
     std::pmr::vector<Bitmap> dense_;
-    // Blocks outside the dense window. The window only ever grows to contain its previous
-    // extent, so a block that did not fit never falls inside it later.
+    // Blocks outside the dense window (never one inside it: growing the window moves them in).
     std::pmr::map<std::int64_t, Bitmap> sparse_;
     std::int64_t days_ = 0;
 };

@@ -62,9 +62,11 @@ std::optional<unsigned> read_param(std::string_view& text, std::string_view name
     return value;
 }
 
-bool params_in_bounds(const ScryptParams& p) {
-    return p.log2_n >= 1 && p.log2_n <= max_log2_n && p.r >= 1 && p.r <= max_r && p.p >= 1 &&
-           p.p <= max_p;
+void check_password_length(std::string_view password) {
+    if (password.size() > max_password_bytes)
+        throw Error(sqlstate::invalid_parameter_value, "password is too long",
+                    "A password may have at most " + std::to_string(max_password_bytes) +
+                        " bytes; this one has " + std::to_string(password.size()) + ".");
 }
 
 std::optional<Parsed> parse_phc(std::string_view s) {
@@ -82,7 +84,7 @@ std::optional<Parsed> parse_phc(std::string_view s) {
     if (!p || s.empty() || s[0] != '$') return std::nullopt;
     s.remove_prefix(1);
     params = {*ln, *r, *p};
-    if (!params_in_bounds(params)) return std::nullopt;
+    if (!params_within_cap(params)) return std::nullopt;
     const std::size_t dollar = s.find('$');
     if (dollar == std::string_view::npos) return std::nullopt;
     auto salt = b64_decode(s.substr(0, dollar));
@@ -162,15 +164,29 @@ std::optional<std::string> b64_decode(std::string_view text) {
     return out;
 }
 
+bool params_within_cap(const ScryptParams& p) {
+    if (p.log2_n < 1 || p.log2_n > max_log2_n || p.r < 1 || p.p < 1 || p.p > max_p)
+        return false;
+    // scrypt itself (RFC 7914, and OpenSSL) requires N < 2^(128 * r / 8).
+    if (p.log2_n >= 16 * static_cast<std::uint64_t>(p.r))
+        return false;
+    const std::uint64_t n_r = (std::uint64_t{1} << p.log2_n) * p.r;  // < 2^17 * 2^32
+    return n_r <= max_cost && n_r * p.p <= max_cost;
+}
+
 std::optional<Parsed> parse(std::string_view stored) {
+    if (stored.size() > max_stored_bytes) return std::nullopt;
     if (!stored.empty() && stored[0] == '$') return parse_phc(stored);
     return parse_node(stored);
 }
 
 std::string derive(std::string_view password, std::string_view salt, ScryptParams params,
                    std::size_t length) {
-    if (!params_in_bounds(params))
-        throw Error(sqlstate::invalid_parameter_value, "scrypt parameters out of range");
+    if (!params_within_cap(params))
+        throw Error(sqlstate::invalid_parameter_value, "scrypt parameters out of range",
+                    "railway accepts at most N * r = 131072 and N * r * p = 131072 (the cost of "
+                    "ln=14, r=8, p=1).");
+    check_password_length(password);
     const std::uint64_t n = std::uint64_t{1} << params.log2_n;
     // scrypt needs 128 * r * (N + p) bytes; leave OpenSSL some room above that.
     const std::uint64_t maxmem = 128ull * params.r * (n + params.p + 2) + (1u << 20);
@@ -187,6 +203,7 @@ std::string derive(std::string_view password, std::string_view salt, ScryptParam
 std::string hash_with_salt(std::string_view password, std::string_view salt, ScryptParams params) {
     if (password.empty())
         throw Error(sqlstate::invalid_parameter_value, "password must not be empty");
+    check_password_length(password);
     const std::string key = derive(password, salt, params, key_bytes);
     return "$scrypt$ln=" + std::to_string(params.log2_n) + ",r=" + std::to_string(params.r) +
            ",p=" + std::to_string(params.p) + "$" + b64_encode(salt) + "$" + b64_encode(key);
@@ -201,12 +218,14 @@ std::string hash(std::string_view password, ScryptParams params) {
 }
 
 bool verify(std::string_view password, std::string_view stored) {
+    check_password_length(password);
     const std::optional<Parsed> parsed = parse(stored);
     if (!parsed) return verify_unknown_user(password);
     return matches(password, *parsed);
 }
 
 bool verify_unknown_user(std::string_view password) {
+    check_password_length(password);
     (void)matches(password, dummy());
     return false;
 }

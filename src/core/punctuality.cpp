@@ -101,7 +101,24 @@ void PunctualityState::throw_unmeasurable(std::int64_t scheduled, std::int64_t a
                 "actual - scheduled does not fit in an interval.");
 }
 
-void PunctualityState::count_minute_outside(std::int64_t minute, std::int64_t count) {
+namespace {
+
+// The widest window allowed for a state of `rows` measured rows: a power of two between
+// kInitialDenseMinutes and kDenseMaxMinutes, at most kDenseMinutesPerRow * rows when that is
+// more than kInitialDenseMinutes.
+std::int64_t dense_limit(std::int64_t rows) {
+    const std::int64_t wanted =
+        std::min(rows, PunctualityState::kDenseMaxMinutes) * PunctualityState::kDenseMinutesPerRow;
+    std::int64_t limit = kInitialDenseMinutes;
+    while (limit * 2 <= std::min(wanted, PunctualityState::kDenseMaxMinutes))
+        limit *= 2;
+    return limit;
+}
+
+}  // namespace
+
+void PunctualityState::count_minute_outside(std::int64_t minute, std::int64_t count,
+                                            std::int64_t rows) {
     if (dense_.empty()) {
         dense_first_ = kInitialDenseFirst;
         dense_.assign(kInitialDenseMinutes, 0);
@@ -114,14 +131,16 @@ void PunctualityState::count_minute_outside(std::int64_t minute, std::int64_t co
     const std::int64_t needed_first = std::min(dense_first_, minute);
     const std::int64_t needed_end = std::max(dense_first_ + size, minute + 1);
     const std::int64_t needed = needed_end - needed_first;
-    if (needed > kDenseMaxMinutes) {
-        sparse_[minute] += count;
+    const std::int64_t limit = dense_limit(rows);
+    if (needed > limit) {
+        sparse_.add(minute, count);
         return;
     }
     // Doubling keeps the number of regrowths logarithmic. The extra room goes where the window
     // grew, as later delays tend to continue that way; the final size has no later growth, so
     // its room is shared between both sides.
-    const std::int64_t grown_size = round_up_to_power_of_two(std::max(2 * size, needed));
+    const std::int64_t grown_size =
+        std::min(limit, round_up_to_power_of_two(std::max(2 * size, needed)));
     std::int64_t grown_first;
     if (grown_size == kDenseMaxMinutes)
         grown_first = needed_first - (grown_size - needed) / 2;
@@ -132,6 +151,11 @@ void PunctualityState::count_minute_outside(std::int64_t minute, std::int64_t co
     std::pmr::vector<std::int64_t> grown(static_cast<std::size_t>(grown_size), 0,
                                          dense_.get_allocator());
     std::copy(dense_.begin(), dense_.end(), grown.begin() + (dense_first_ - grown_first));
+    // Sparse minutes the window now covers move into it (nothing below throws once the
+    // pending entries are merged, so the state stays consistent).
+    if (!sparse_.empty())
+        sparse_.extract(grown_first, grown_first + grown_size,
+                        [&](std::int64_t m, std::int64_t c) { grown[m - grown_first] += c; });
     dense_.swap(grown);
     dense_first_ = grown_first;
     dense_[minute - grown_first] += count;
@@ -141,14 +165,15 @@ template <typename Visit>
 void PunctualityState::for_each_minute(Visit&& visit) const {
     // Sparse minutes all lie outside the dense window: first those below it, then the window,
     // then those above it.
-    auto sparse = sparse_.begin();
-    for (; sparse != sparse_.end() && sparse->first < dense_first_; ++sparse)
-        visit(sparse->first, sparse->second);
-    for (std::size_t i = 0; i < dense_.size(); ++i)
+    const auto dense_end = dense_first_ + static_cast<std::int64_t>(dense_.size());
+    sparse_.for_each(visit, SparseCounts::kMinKey, dense_first_);
+    InterruptPoller poller;
+    for (std::size_t i = 0; i < dense_.size(); ++i) {
+        poller.tick();
         if (dense_[i] != 0)
             visit(dense_first_ + static_cast<std::int64_t>(i), dense_[i]);
-    for (; sparse != sparse_.end(); ++sparse)
-        visit(sparse->first, sparse->second);
+    }
+    sparse_.for_each(visit, dense_end, SparseCounts::kMaxKey + 1);
 }
 
 void PunctualityState::merge(const PunctualityState& other) {
@@ -170,8 +195,9 @@ void PunctualityState::merge(const PunctualityState& other) {
     measured_ = measured;
     on_time_ = on_time;
     delay_sum_ += other.delay_sum_;
-    other.for_each_minute(
-        [this](std::int64_t minute, std::int64_t count) { count_minute(minute, count); });
+    other.for_each_minute([this](std::int64_t minute, std::int64_t count) {
+        count_minute(minute, count, measured_);
+    });
 }
 
 PunctualityStats PunctualityState::stats() const {
@@ -280,7 +306,9 @@ PunctualityState PunctualityState::deserialize(const std::uint8_t* data, std::si
     std::int64_t surely_on_time = 0;
     std::int64_t maybe_on_time = 0;
     std::int64_t minute = 0;
+    InterruptPoller poller;
     for (std::uint64_t entry = 0; entry < minutes; ++entry) {
+        poller.tick();
         const std::uint64_t code = in.varint();
         if (entry == 0) {
             minute = zigzag_decode(code);
@@ -304,7 +332,7 @@ PunctualityState PunctualityState::deserialize(const std::uint8_t* data, std::si
             surely_on_time += rows_in_minute;
         if (first_micro <= state.on_time_within_)
             maybe_on_time += rows_in_minute;
-        state.count_minute(minute, rows_in_minute);
+        state.count_minute(minute, rows_in_minute, state.measured_);
     }
     if (in.remaining() != 0)
         in.fail("Trailing bytes.");

@@ -19,20 +19,27 @@
 // row a parallel worker happened to see first.
 //
 // Memory bound. The histogram has two parts:
-//   - a dense window of int64 counters, one per minute, whose length is a power of two between
-//     64 and 65536 (kDenseMaxMinutes, 45.5 days), so at most 65536 * 8 bytes = 512 KiB. It
+//   - a dense window of int64 counters, one per minute, whose width W is a power of two with
+//     64 <= W <= min(16384, max(64, 2 * measured)) (kDenseMaxMinutes: 11.4 days, 128 KiB). It
 //     starts as minutes [-16, +48) (512 bytes, enough for most runs) and grows (doubling) to
-//     cover further minutes as long as the window, extended to the new minute, spans at most
-//     65536 minutes;
-//   - a sorted map with one node per distinct whole minute outside the window (a 16-byte
-//     key/count pair plus a red-black tree node header: 48 bytes with libstdc++, plus allocator
-//     overhead). A minute seen many times has one node, never one per row. Delays between
-//     -16,384 and +16,384 minutes (11 days either way) never get there, whatever their order
-//     (an exhaustive search over this growth rule confirmed it); beyond that it depends on
-//     the order.
-// So: size <= sizeof(PunctualityState) + 512 KiB + 48 B * (distinct whole delay minutes
-// outside the window), independent of the number of rows. add() on a minute inside the window
-// (the common case) is a few arithmetic operations and one increment, with no allocation.
+//     cover a further minute when the window extended to that minute fits in that limit. So
+//     the window is never wider than twice the rows of the state (8 bytes per minute: at most
+//     16 bytes per measured row) and never larger than 128 KiB;
+//   - SparseCounts (sparse_counts.hpp) for the minutes outside the window: 8 bytes per distinct
+//     minute, plus pending entries of 16 bytes (at most max(256, minutes / 8) of them in a
+//     vector of at most twice that capacity; each stands for at least one row), plus a 48-byte node for a minute with more than
+//     16.7 million rows. When the window grows, the sparse minutes it now covers move into it,
+//     so a minute is counted in exactly one of the two.
+// So: size <= sizeof(PunctualityState) + min(128 KiB, 16 B * measured) + 8 B * (distinct
+// minutes outside the window) + min(8 KiB + 4 B * (distinct minutes outside the window),
+// 32 B * rows outside the window), ignoring the 48-byte nodes above; a merge of pending
+// entries briefly adds another 8 B per distinct minute outside the window. Each part is at
+// most a constant times the measured rows, so a state grows with its input at no more than
+// about 48 bytes per row in the worst case (like array_agg), and with the number of distinct
+// delay minutes, never with the rows themselves once the minutes repeat. Exact percentiles need
+// every distinct minute, so no bound can be independent of them. add() on a minute inside the
+// window (the common case) is a few arithmetic operations and one increment, with no
+// allocation; outside it, an append to the pending entries (sorted and merged in batches).
 //
 // All memory comes from the std::pmr::memory_resource given at construction, so the
 // PostgreSQL boundary can hand in a resource backed by the aggregate memory context (then a
@@ -42,10 +49,10 @@
 #include "pure.hpp"
 
 #include "calendar.hpp"
+#include "sparse_counts.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory_resource>
 #include <optional>
 #include <vector>
@@ -72,8 +79,10 @@ public:
 
     // The SQL default on_time_within, '5 minutes'.
     static constexpr std::int64_t kDefaultOnTimeWithinMicros = 5 * kUsecPerMinute;
-    // Widest span of minutes counted densely (2^16 minutes, 45.5 days).
-    static constexpr std::int64_t kDenseMaxMinutes = std::int64_t{1} << 16;
+    // Widest span of minutes counted densely (2^14 minutes, 11.4 days, 128 KiB).
+    static constexpr std::int64_t kDenseMaxMinutes = std::int64_t{1} << 14;
+    // The window is at most this many minutes per measured row (and at least 64 wide).
+    static constexpr std::int64_t kDenseMinutesPerRow = 2;
     // Version byte of serialize()'s layout.
     static constexpr std::uint8_t kFormatVersion = 1;
 
@@ -96,7 +105,7 @@ public:
         }
         // Everything that can throw comes before the counts change.
         const std::int64_t delay = measure_delay(*scheduled, *actual);
-        count_minute(floor_div(delay, kUsecPerMinute), 1);
+        count_minute(floor_div(delay, kUsecPerMinute), 1, measured_ + 1);
         ++runs_;
         ++measured_;
         on_time_ += delay <= on_time_within_;
@@ -138,6 +147,10 @@ public:
     // Introspection for tests of the memory bound.
     std::size_t dense_minutes() const { return dense_.size(); }
     std::size_t sparse_minutes() const { return sparse_.size(); }
+    // Bytes held by the histogram (the window and the sparse minutes), for tests.
+    std::size_t histogram_bytes() const {
+        return dense_.capacity() * sizeof(std::int64_t) + sparse_.bytes();
+    }
 
 private:
     static std::int64_t measure_delay(std::int64_t scheduled, std::int64_t actual) {
@@ -149,17 +162,19 @@ private:
         return delay;
     }
 
-    void count_minute(std::int64_t minute, std::int64_t count) {
+    // Counts `count` rows in `minute`; `rows` is the number of measured rows of the state once
+    // these are counted (what bounds the window).
+    void count_minute(std::int64_t minute, std::int64_t count, std::int64_t rows) {
         // Unsigned arithmetic: one comparison checks both ends of the window.
         const std::uint64_t index =
             static_cast<std::uint64_t>(minute) - static_cast<std::uint64_t>(dense_first_);
         if (index < dense_.size())
             dense_[index] += count;
         else
-            count_minute_outside(minute, count);
+            count_minute_outside(minute, count, rows);
     }
 
-    void count_minute_outside(std::int64_t minute, std::int64_t count);
+    void count_minute_outside(std::int64_t minute, std::int64_t count, std::int64_t rows);
     void fix_on_time_within(std::int64_t on_time_within_micros);
     [[noreturn]] static void throw_unmeasurable(std::int64_t scheduled, std::int64_t actual);
 
@@ -176,9 +191,8 @@ private:
     // dense_[i] counts minute dense_first_ + i; empty until the first measured row.
     std::int64_t dense_first_ = 0;
     std::pmr::vector<std::int64_t> dense_;
-    // Minutes outside the dense window. The window only ever grows to contain its previous
-    // extent, so a minute that did not fit never falls inside it later.
-    std::pmr::map<std::int64_t, std::int64_t> sparse_;
+    // Minutes outside the dense window (never one inside it: growing the window moves them in).
+    SparseCounts sparse_;
 };
 
 }  // namespace railway

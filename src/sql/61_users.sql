@@ -4,19 +4,19 @@ CREATE FUNCTION railway.password_hash(password text) RETURNS text
     AS 'MODULE_PATHNAME', 'railway_password_hash'
     LANGUAGE C VOLATILE STRICT PARALLEL SAFE COST 10000;
 COMMENT ON FUNCTION railway.password_hash(text) IS
-    'A new scrypt hash of password with a random salt, as a PHC string that records the cost: $scrypt$ln=14,r=8,p=1$<salt>$<key> (base64). Refuses an empty password.';
+    'A new scrypt hash of password with a random salt, as a PHC string that records the cost: $scrypt$ln=14,r=8,p=1$<salt>$<key> (base64). Refuses an empty password and one longer than 1024 bytes (22023).';
 
 CREATE FUNCTION railway.password_verify(password text, stored text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'railway_password_verify'
     LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000;
 COMMENT ON FUNCTION railway.password_verify(text, text) IS
-    'True when password matches the stored hash (railway''s PHC scrypt string, or Node.js crypto.scrypt''s <hex key>.<hex salt>), compared in constant time. A NULL or unrecognised stored hash is false after the same work as a real check.';
+    'True when password matches the stored hash (railway''s PHC scrypt string, or Node.js crypto.scrypt''s <hex key>.<hex salt>), compared in constant time. A NULL or unrecognised stored hash, including one whose scrypt cost exceeds what password_hash writes (N * r and N * r * p at most 2^17, i.e. ln=14, r=8, p=1), is false after the same work as a real check (one scrypt derivation of the default cost). A password longer than 1024 bytes is an error (22023).';
 
 CREATE FUNCTION railway.is_password_hash(stored text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'railway_is_password_hash'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION railway.is_password_hash(text) IS
-    'True when stored is a password hash railway recognises (a PHC scrypt string or the Node.js scrypt form): the CHECK that keeps plain text out of railway.users.password.';
+    'True when stored is a password hash railway recognises (a PHC scrypt string or the Node.js scrypt form, at most the cost of ln=14, r=8, p=1, at most 512 bytes): the CHECK that keeps plain text, and hashes too costly to verify, out of railway.users.password.';
 
 -- Even a superuser's INSERT cannot store a plain-text password.
 ALTER TABLE railway.users

@@ -1,5 +1,6 @@
 #include "core/day_set.hpp"
 #include "core/error.hpp"
+#include "core/interrupts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -96,22 +97,59 @@ TEST(DaySet, DatesAcrossBlockBoundaries) {
     EXPECT_EQ(set.dense_blocks(), 4u);  // blocks -2 to 1
 }
 
-TEST(DaySet, DatesWithin89YearsNeverLeaveTheDenseWindow) {
-    constexpr std::int64_t kSpan = 32'768;  // days
+TEST(DaySet, TheWindowIsNeverWiderThanTwiceTheDatesPlusOne) {
+    // Whatever the order, the window holds at most 2 * (dates + 1) blocks, and at most 64.
     std::mt19937_64 random(23);
     std::uniform_int_distribution<std::int64_t> offset(-40'000, 40'000);
-    std::uniform_int_distribution<std::int64_t> day(0, kSpan);
+    std::uniform_int_distribution<std::int64_t> day(0, 80'000);
     for (int i = 0; i < 500; ++i) {
         const std::int64_t first = offset(random);
-        std::vector<std::int64_t> timestamps = {first * kDay, (first + kSpan) * kDay};
-        for (int j = i % 12; j > 0; --j)
+        std::vector<std::int64_t> timestamps = {first * kDay, (first + 32'768) * kDay};
+        for (int j = i % 40; j > 0; --j)
             timestamps.push_back((first + day(random)) * kDay);
         std::shuffle(timestamps.begin(), timestamps.end(), random);
-        const DaySet set = collect(timestamps);
-        EXPECT_EQ(set.sparse_blocks(), 0u);
-        EXPECT_LE(set.dense_blocks(), static_cast<std::size_t>(DaySet::kDenseMaxBlocks));
+        DaySet set;
+        std::vector<std::int64_t> so_far;
+        for (const std::int64_t timestamp : timestamps) {
+            set.add(timestamp);
+            so_far.push_back(timestamp);
+            EXPECT_LE(set.dense_blocks(), static_cast<std::size_t>(DaySet::kDenseMaxBlocks));
+            EXPECT_LE(static_cast<std::int64_t>(set.dense_blocks()), 2 * (set.count() + 1));
+        }
         EXPECT_EQ(set.count(), naive_count(timestamps));
+        EXPECT_EQ(round_trip(set).count(), set.count());
     }
+}
+
+TEST(DaySet, DatesThatGrowTheWindowAfterTheFirstRowsCostLittle) {
+    // The attack on hash aggregation: a group created with one date, then dates that would
+    // widen the window to 64 blocks (8 KiB). Two dates may take four blocks, no more.
+    test_support::CountingResource memory;
+    DaySet set(&memory);
+    set.add(kMarch2024);
+    set.add(kMarch2024 + 60'000 * kDay);
+    set.add(kMarch2024 - 3'000 * kDay);
+    EXPECT_EQ(set.count(), 3);
+    EXPECT_LE(set.dense_blocks(), 8u);
+    EXPECT_LE(memory.live, 3 * 600u);
+}
+
+TEST(DaySet, MapBlocksMoveIntoTheWindowWhenItGrows) {
+    // Early far dates go to the map; once there are dates enough, the window grows over them.
+    std::vector<std::int64_t> timestamps = {0, 20'000 * kDay, -20'000 * kDay};
+    for (int i = 0; i < 40; ++i)
+        timestamps.push_back(i * 1024 * kDay / 2);
+    timestamps.push_back(-10 * 1024 * kDay);  // grows the window down over block -20
+    DaySet set;
+    std::size_t most_sparse = 0;
+    for (const std::int64_t timestamp : timestamps) {
+        set.add(timestamp);
+        most_sparse = std::max(most_sparse, set.sparse_blocks());
+    }
+    EXPECT_GT(most_sparse, 0u);
+    EXPECT_EQ(set.sparse_blocks(), 0u);
+    EXPECT_EQ(set.count(), naive_count(timestamps));
+    EXPECT_EQ(round_trip(set).serialize(), set.serialize());
 }
 
 TEST(DaySet, DatesCenturiesApartAreStillCountedExactly) {
@@ -272,6 +310,27 @@ TEST(DaySet, StaysBoundedOverAMillionRows) {
     EXPECT_LE(set.dense_blocks(), 8u);
     EXPECT_EQ(set.sparse_blocks(), 0u);
     EXPECT_LE(set.serialize().size(), 5u + 5 * (10 + 128));
+}
+
+TEST(DaySet, CancellationIsPolledOverManyBlocks) {
+    // Dates 3 years apart from 1 AD on: one block each, most of them in the map.
+    DaySet set;
+    for (std::int64_t i = 0; i < 3000; ++i)
+        set.add((-730'000 + i * 1100) * kDay);
+    static int polls;
+    polls = 0;
+    const InterruptHook previous = set_interrupt_hook([] { ++polls; });
+    const std::vector<std::uint8_t> bytes = set.serialize();
+    const int serialize_polls = polls;
+    DaySet copy = DaySet::deserialize(bytes.data(), bytes.size());
+    const int deserialize_polls = polls - serialize_polls;
+    DaySet merged;
+    merged.merge(copy);
+    set_interrupt_hook(previous);
+    EXPECT_GE(serialize_polls, 2);  // one pass to count, one to write: 1 poll per 1024 blocks
+    EXPECT_GE(deserialize_polls, 2);
+    EXPECT_GE(polls - serialize_polls - deserialize_polls, 2);
+    EXPECT_EQ(merged.count(), 3000);
 }
 
 using test_support::CountingResource;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -120,4 +122,79 @@ TEST(Password, UnknownUserDoesTheSameWorkAsAWrongPassword) {
     EXPECT_FALSE(pw::verify_unknown_user("secret"));
     // An unrecognised stored string is checked like an unknown user.
     EXPECT_FALSE(pw::verify("secret", "plain text"));
+}
+
+namespace {
+// phc_secret with other cost parameters (the salt and key stay: only parsing matters here).
+std::string with_cost(const std::string& params) {
+    return "$scrypt$" + params + "$ASNFZ4mrze8BI0VniavN7w$nO/zFLdEm8yYTnrvFm6KKlZhZaarWjSOjYvsYflUllY";
+}
+}  // namespace
+
+TEST(Password, CostBeyondWhatPasswordHashWritesIsNotAHash) {
+    // The attack: ln=20, r=16 costs 2 GiB and a minute per call, uninterruptible.
+    for (const char* params :
+         {"ln=20,r=16,p=1", "ln=15,r=8,p=1", "ln=14,r=9,p=1", "ln=14,r=16,p=1", "ln=14,r=8,p=2",
+          "ln=18,r=1,p=1", "ln=16,r=1,p=1", "ln=1,r=65537,p=1", "ln=10,r=8,p=17", "ln=14,r=4294967295,p=1",
+          "ln=64,r=1,p=1"}) {
+        EXPECT_FALSE(pw::is_hash(with_cost(params))) << params;
+        EXPECT_FALSE(pw::verify("secret", with_cost(params))) << params;
+    }
+    // Up to the default cost (memory 128 * r * N <= 16 MiB, work N * r * p <= 2^17): accepted.
+    for (const char* params :
+         {"ln=14,r=8,p=1", "ln=10,r=8,p=2", "ln=15,r=4,p=1", "ln=15,r=1,p=1", "ln=1,r=1,p=16",
+          "ln=12,r=8,p=4", "ln=10,r=4,p=1"})
+        EXPECT_TRUE(pw::is_hash(with_cost(params))) << params;
+    EXPECT_TRUE(pw::params_within_cap(pw::default_params));
+    // Every accepted cost can really be derived (OpenSSL refuses N >= 2^(16 r)); the dearest
+    // ones, N * r = 2^17, with each r.
+    for (unsigned ln = 1; ln <= pw::max_log2_n; ++ln) {
+        for (unsigned r = 1; r <= 16; ++r) {
+            if (pw::params_within_cap({ln, r, 1}) && (std::uint64_t{1} << ln) * r == pw::max_cost) {
+                EXPECT_NO_THROW(pw::derive("x", salt16, {ln, r, 1}, 32)) << ln << " " << r;
+            }
+        }
+    }
+    EXPECT_FALSE(pw::params_within_cap({14, 8, 2}));
+    try {
+        pw::derive("secret", salt16, {20, 16, 1}, 32);
+        FAIL() << "no exception";
+    } catch (const railway::Error& e) {
+        EXPECT_STREQ(e.sqlstate(), "22023");
+    }
+}
+
+TEST(Password, AHashBeyondTheCapCostsOnlyTheDefaultWork) {
+    // verify() treats it as no hash: the dummy check of default cost (about 50 ms), not a
+    // minute. A generous clock bound: the point is "not 2 GiB and a minute".
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(pw::verify("secret", with_cost("ln=20,r=16,p=1")));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(Password, PasswordsLongerThan1024BytesAreRefused) {
+    const std::string longest(pw::max_password_bytes, 'x');
+    const std::string too_long(pw::max_password_bytes + 1, 'x');
+    const std::string stored = pw::hash(longest);
+    EXPECT_TRUE(pw::verify(longest, stored));
+    for (const auto& action : std::vector<std::function<void()>>{
+             [&] { pw::hash(too_long); }, [&] { pw::verify(too_long, stored); },
+             [&] { pw::verify(too_long, "not a hash"); },
+             [&] { pw::verify_unknown_user(too_long); }}) {
+        try {
+            action();
+            ADD_FAILURE() << "no exception";
+        } catch (const railway::Error& e) {
+            EXPECT_STREQ(e.sqlstate(), "22023");
+            EXPECT_STREQ(e.what(), "password is too long");
+            EXPECT_EQ(e.detail(), "A password may have at most 1024 bytes; this one has 1025.");
+        }
+    }
+}
+
+TEST(Password, StoredStringsLongerThan512BytesAreNotHashes) {
+    // A Node hash with a 128-digit salt is 257 bytes; nothing railway accepts is longer than 512.
+    EXPECT_TRUE(pw::is_hash(node_secret));
+    EXPECT_FALSE(pw::is_hash(node_secret + std::string(600, 'a')));
+    EXPECT_FALSE(pw::is_hash(std::string(100'000'000, '$')));
 }

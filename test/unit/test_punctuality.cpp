@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/interrupts.hpp"
 #include "core/punctuality.hpp"
 
 #include <gtest/gtest.h>
@@ -274,14 +275,27 @@ TEST(Punctuality, OnTimePercentageIsAPlainRatio) {
     EXPECT_EQ(stats.on_time_pct, 100.0 * 2 / 3);
 }
 
-TEST(Punctuality, DelaysOverADayStayInTheDenseWindow) {
-    const PunctualityState state =
-        aggregate({delayed(0), delayed(26 * 60 * kMinute), delayed(-2 * kDay)});
-    const PunctualityStats stats = state.stats();
-    EXPECT_EQ(stats.max_delay_min, 26.0 * 60);
-    EXPECT_EQ(stats.p50_delay_min, 0.0);
+TEST(Punctuality, DelaysOverADayJoinTheDenseWindowOnceThereAreRowsEnough) {
+    std::vector<Row> rows = {delayed(0), delayed(26 * 60 * kMinute), delayed(-2 * kDay)};
+    PunctualityState state = aggregate(rows);
+    // Three rows may not widen the window beyond 64 minutes: the far delays are sparse.
+    EXPECT_EQ(state.sparse_minutes(), 2u);
+    EXPECT_EQ(state.dense_minutes(), 64u);
+    for (int i = 0; i < 5000; ++i) {
+        rows.push_back(delayed(i % 20 * kMinute));
+        state.add(rows.back().scheduled, rows.back().actual);
+    }
+    // These grow the window (up, then down) over both sparse minutes.
+    for (const std::int64_t delay : {30 * 60 * kMinute, -49 * 60 * kMinute}) {
+        rows.push_back(delayed(delay));
+        state.add(rows.back().scheduled, rows.back().actual);
+    }
     EXPECT_EQ(state.sparse_minutes(), 0u);
     EXPECT_LE(state.dense_minutes(), 8192u);
+    const PunctualityStats stats = state.stats();
+    expect_same(stats, naive_stats(rows, kFiveMinutes));
+    EXPECT_EQ(stats.max_delay_min, 30.0 * 60);
+    expect_identical(round_trip(state).stats(), stats);
 }
 
 TEST(Punctuality, DelaysBeyondTheDenseWindowAreStillExact) {
@@ -310,31 +324,90 @@ TEST(Punctuality, AnOutlierFirstRowDoesNotPushOrdinaryDelaysOutOfTheWindow) {
     EXPECT_EQ(state.dense_minutes(), 64u);
 }
 
-TEST(Punctuality, DelaysWithinElevenDaysNeverLeaveTheDenseWindow) {
-    constexpr std::int64_t kReach = 16'384;  // minutes either way
+TEST(Punctuality, TheWindowIsNeverWiderThanTwiceTheRows) {
+    constexpr std::int64_t kReach = 40'000;  // minutes either way
     std::mt19937_64 random(17);
     std::vector<std::vector<std::int64_t>> orders = {
         {kReach, -kReach},
         {-kReach, kReach},
         {0, 40, 1000, 20'000, -kReach, kReach},
         {-100, -5000, -16'000, kReach, -kReach},
-        {kReach / 2 + 1, kReach, -kReach, kReach - 1},
     };
     std::uniform_int_distribution<std::int64_t> minute(-kReach, kReach);
     for (int i = 0; i < 200; ++i) {
-        std::vector<std::int64_t> order(static_cast<std::size_t>(2 + i % 10));
+        std::vector<std::int64_t> order(static_cast<std::size_t>(2 + i * 7 % 300));
         for (std::int64_t& m : order)
-            m = minute(random);
+            m = minute(random) / (1 + i % 5);
         orders.push_back(order);
     }
     for (const auto& order : orders) {
         PunctualityState state;
-        for (const std::int64_t m : order)
-            state.add(kMorning, kMorning + m * kMinute + 59 * kSecond);
-        EXPECT_EQ(state.sparse_minutes(), 0u);
-        EXPECT_LE(state.dense_minutes(),
-                  static_cast<std::size_t>(PunctualityState::kDenseMaxMinutes));
+        std::vector<Row> rows;
+        for (const std::int64_t m : order) {
+            rows.push_back({kMorning, kMorning + m * kMinute + 59 * kSecond});
+            state.add(rows.back().scheduled, rows.back().actual);
+            const auto measured = static_cast<std::int64_t>(rows.size());
+            EXPECT_LE(state.dense_minutes(),
+                      static_cast<std::size_t>(PunctualityState::kDenseMaxMinutes));
+            EXPECT_LE(static_cast<std::int64_t>(state.dense_minutes()),
+                      std::max<std::int64_t>(64, 2 * measured));
+        }
+        expect_same(state.stats(), naive_stats(rows, kFiveMinutes));
+        expect_identical(round_trip(state).stats(), state.stats());
     }
+}
+
+TEST(Punctuality, DelaysThatWidenAfterTheFirstRowCostLittle) {
+    // The attack on hash aggregation: a group created with an ordinary delay, then delays that
+    // used to widen the window to 512 KiB. Memory now follows the rows.
+    test_support::CountingResource memory;
+    PunctualityState state(&memory);
+    state.add(kMorning, kMorning);
+    state.add(kMorning, kMorning + 40'000 * kMinute);
+    state.add(kMorning, kMorning - 20'000 * kMinute);
+    EXPECT_EQ(state.dense_minutes(), 64u);
+    EXPECT_LE(memory.live, 1024u);
+    EXPECT_EQ(state.stats().max_delay_min, 40'000.0);
+}
+
+TEST(Punctuality, MemoryFollowsDistinctMinutesAtAboutTenBytesEach) {
+    // A million distinct delay minutes, in a scattered order: exact percentiles need them all,
+    // at 8 bytes each plus the pending entries (the old map took about 80 bytes each).
+    test_support::CountingResource memory;
+    PunctualityState state(&memory);
+    constexpr std::int64_t kRows = 1'000'000;
+    std::size_t peak = 0;
+    for (std::int64_t i = 0; i < kRows; ++i) {
+        const std::int64_t m = (i * 7919) % kRows * 3;
+        state.add(kMorning, kMorning + m * kMinute);
+        peak = std::max(peak, memory.live);
+    }
+    const PunctualityStats stats = state.stats();
+    EXPECT_EQ(stats.max_delay_min, 3.0 * (kRows - 1));
+    EXPECT_EQ(stats.p50_delay_min, 3.0 * (kRows / 2 - 1));
+    EXPECT_LE(memory.live, static_cast<std::size_t>(kRows) * 11 + 200'000);
+    EXPECT_LE(peak, static_cast<std::size_t>(kRows) * 19 + 200'000);  // during a merge
+    EXPECT_EQ(state.histogram_bytes(), memory.live);
+}
+
+TEST(Punctuality, CancellationIsPolledWhileSerializing) {
+    PunctualityState state;
+    for (std::int64_t i = 0; i < 100'000; ++i)
+        state.add(kMorning, kMorning + i * 5 * kMinute);
+    static int polls;
+    polls = 0;
+    const InterruptHook previous = set_interrupt_hook([] { ++polls; });
+    const std::vector<std::uint8_t> bytes = state.serialize();
+    const int serialize_polls = polls;
+    const PunctualityState copy = PunctualityState::deserialize(bytes.data(), bytes.size());
+    const int deserialize_polls = polls - serialize_polls;
+    PunctualityState merged;
+    merged.merge(copy);
+    set_interrupt_hook(previous);
+    EXPECT_GT(serialize_polls, 50);
+    EXPECT_GT(deserialize_polls, 50);
+    EXPECT_GT(polls - serialize_polls - deserialize_polls, 50);
+    expect_identical(merged.stats(), state.stats());
 }
 
 TEST(Punctuality, ExtremeButFiniteDelays) {
