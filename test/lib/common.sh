@@ -73,15 +73,25 @@ railway_cluster_start() {
     RAILWAY_CLUSTER_DIR=$(mktemp -d /tmp/railway-cluster.XXXXXX)
     chmod 755 "$RAILWAY_CLUSTER_DIR"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$RAILWAY_CLUSTER_DIR"
-    local port
-    port=$(railway_free_port) || { echo "railway: no free port" >&2; return 1; }
+    local port attempt
     railway_as_owner "$(railway_pg_bin)/initdb" -D "$RAILWAY_CLUSTER_DIR/data" -U postgres -A trust \
         -E UTF8 --locale=C --no-sync >"$RAILWAY_CLUSTER_DIR/initdb.log" 2>&1 \
         || { cat "$RAILWAY_CLUSTER_DIR/initdb.log" >&2; return 1; }
-    railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -w -t 60 \
-        -l "$RAILWAY_CLUSTER_DIR/server.log" \
-        -o "-p $port -k $RAILWAY_CLUSTER_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off $*" \
-        start >/dev/null || { cat "$RAILWAY_CLUSTER_DIR/server.log" >&2; return 1; }
+    # Another cluster (a parallel run, a benchmark) may take the free port between the look-up
+    # and the start: try again on another one.
+    for attempt in 1 2 3 4 5; do
+        port=$(railway_free_port) || { echo "railway: no free port" >&2; return 1; }
+        if railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$RAILWAY_CLUSTER_DIR/data" -w -t 60 \
+            -l "$RAILWAY_CLUSTER_DIR/server.log" \
+            -o "-p $port -k $RAILWAY_CLUSTER_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off $*" \
+            start >/dev/null; then
+            break
+        fi
+        if [ "$attempt" -eq 5 ] || ! grep -q 'Address already in use' "$RAILWAY_CLUSTER_DIR/server.log"; then
+            cat "$RAILWAY_CLUSTER_DIR/server.log" >&2; return 1
+        fi
+        sleep "$attempt"
+    done
     export PGHOST=$RAILWAY_CLUSTER_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
     export RAILWAY_CLUSTER_DIR
 }
