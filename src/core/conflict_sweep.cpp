@@ -150,8 +150,7 @@ constexpr size_t kMatrixGroup = 1024;
 void distinct_candidates(size_t group_size, std::pmr::vector<uint64_t>& candidates,
                          std::pmr::vector<uint64_t>& matrix, InterruptPoller& poller) {
     if (group_size > kMatrixGroup) {
-        poll_interrupts();
-        std::sort(candidates.begin(), candidates.end());
+        sort_polling(candidates, candidates.get_allocator().resource());
         poll_interrupts();
         candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
         return;
@@ -345,12 +344,11 @@ std::pmr::vector<ConflictPair> find_all_conflicts_in(const SweepItem* items, siz
         if (repeated_id) {
             // Items sharing an id (not rows of a table, whose ids are unique) interleave the
             // pairs: restore the (id of a, id of b, index of a, index of b) order.
-            poll_interrupts();
-            std::sort(conflicts.begin() + static_cast<std::ptrdiff_t>(first_of_group), conflicts.end(),
-                      [&](const ConflictPair& x, const ConflictPair& y) {
-                          return std::tie(items[x.a].id, items[x.b].id, x.a, x.b) <
-                                 std::tie(items[y.a].id, items[y.b].id, y.a, y.b);
-                      });
+            sort_polling(conflicts.begin() + static_cast<std::ptrdiff_t>(first_of_group), conflicts.end(), memory,
+                         [&](const ConflictPair& x, const ConflictPair& y) {
+                             return std::tie(items[x.a].id, items[x.b].id, x.a, x.b) <
+                                    std::tie(items[y.a].id, items[y.b].id, y.a, y.b);
+                         });
         }
     }
     return conflicts;

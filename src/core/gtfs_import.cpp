@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory_resource>
 #include <tuple>
 
 namespace railway::gtfs {
@@ -514,7 +516,7 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
                                   first_stored_id + static_cast<int64_t>(stored_ids.size()), stored.pattern});
         stored_ids.push_back(stored.schedule_id);
     }
-    std::map<std::pair<int64_t, int64_t>, Window> earliest;  // (trip, other id) -> first window
+    std::pmr::map<std::pair<int64_t, int64_t>, Window> earliest(memory);  // (trip, other id) -> first window
     for (const ConflictPair& pair : find_all_conflicts_in(items.data(), items.size(), memory)) {
         poller.tick();
         const int64_t a = items[pair.a].id;
@@ -524,6 +526,7 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
         if (!inserted && window_less(pair.first, at->second)) at->second = pair.first;
     }
     for (const auto& [ids, window] : earliest) {
+        poller.tick();
         TripConflict conflict{static_cast<size_t>(ids.first), std::nullopt, std::nullopt, window};
         if (ids.second < first_stored_id)
             conflict.other_trip = static_cast<size_t>(ids.second);
@@ -531,9 +534,10 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
             conflict.other_schedule = stored_ids[static_cast<size_t>(ids.second - first_stored_id)];
         plan.conflicts.push_back(conflict);
     }
-    std::stable_sort(plan.conflicts.begin(), plan.conflicts.end(), [&](const TripConflict& x, const TripConflict& y) {
-        return plan.trips[x.trip].train < plan.trips[y.trip].train;
-    });
+    sort_polling(
+        plan.conflicts.begin(), plan.conflicts.end(), memory,
+        [&](const TripConflict& x, const TripConflict& y) { return plan.trips[x.trip].train < plan.trips[y.trip].train; },
+        /*stable=*/true);
 
     if (mode == ConflictMode::skip && !plan.conflicts.empty()) {
         // Feed order: a trip is left out when it conflicts with a stored schedule or with an
