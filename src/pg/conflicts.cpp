@@ -23,6 +23,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
@@ -104,9 +105,22 @@ bool is_cancelled_status(Datum status) {
            std::memcmp(VARDATA_ANY(value), kCancelled, sizeof kCancelled - 1) == 0;
 }
 
+// Whether Citus manages the table (distributed, reference or Citus local table): its rows are
+// then in shards, and its own heap on this node is an empty shell. Called after spi_connect.
+bool is_citus_table(Oid relid) {
+    const bool has_citus_catalog =
+        pg_guarded([] { return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)); });
+    if (!has_citus_catalog) return false;
+    Oid types[1] = {OIDOID};
+    Datum values[1] = {ObjectIdGetDatum(relid)};
+    return spi_query("SELECT 1 FROM pg_catalog.pg_dist_partition "
+                     "WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+                     1, types, values, nullptr) > 0;
+}
+
 // Appends the active schedules of railway.schedules to `items` by scanning its heap directly
 // (no SPI: no projection, no copy of each row), under the query's snapshot. Returns false,
-// having read nothing, unless the caller may read every row the way SPI would (SELECT on the
+// having read nothing, when Citus manages the table, or unless the caller may read every row the way SPI would (SELECT on the
 // table, no row-level security) and the table has the expected columns: the caller then uses
 // the SPI query instead, which applies column privileges and policies and reports denials.
 bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
@@ -115,6 +129,9 @@ bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
         return OidIsValid(schema) ? get_relname_relid("schedules", schema) : InvalidOid;
     });
     if (!OidIsValid(relid)) return false;
+    // On a Citus coordinator the rows are on the workers: the SPI query reads them there (a
+    // heap scan would read the empty shell and report no conflicts).
+    if (is_citus_table(relid)) return false;
     const bool readable = pg_guarded([&] {
         return get_rel_relkind(relid) == RELKIND_RELATION &&
                pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&

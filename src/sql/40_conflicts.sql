@@ -63,13 +63,22 @@ BEGIN
                                         check_schedule_conflicts.running_days,
                                         check_schedule_conflicts.effective_start_date,
                                         check_schedule_conflicts.effective_end_date);
+    -- The query computes the pattern again in a subquery from the arguments instead of using
+    -- the variable: its parameters are then all of built-in types, which Citus can ship with
+    -- the query to the shard of the train (it sends a parameter of an extension type without
+    -- its type, and the worker stops with "could not determine data type of parameter").
     RETURN QUERY
     SELECT s.id, s.train_id, s.departure_location_id, s.arrival_location_id,
            s.scheduled_departure, s.scheduled_arrival, s.actual_departure, s.actual_arrival,
            s.status, s.is_cancelled, s.running_days, s.effective_start_date, s.effective_end_date,
            t.train_number, dl.name, al.name,
-           railway.first_conflict(proposed, c.pattern)
-    FROM railway.schedules s
+           railway.first_conflict(p.proposed, c.pattern)
+    FROM (SELECT railway.service_pattern(check_schedule_conflicts.scheduled_departure,
+                                         check_schedule_conflicts.scheduled_arrival,
+                                         check_schedule_conflicts.running_days,
+                                         check_schedule_conflicts.effective_start_date,
+                                         check_schedule_conflicts.effective_end_date) AS proposed) p
+    CROSS JOIN railway.schedules s
     CROSS JOIN LATERAL (SELECT railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
                                                        s.running_days, s.effective_start_date,
                                                        s.effective_end_date) AS pattern) c
@@ -79,8 +88,8 @@ BEGIN
     WHERE s.train_id = check_schedule_conflicts.train_id
       AND NOT s.is_cancelled AND s.status <> 'cancelled'
       AND (check_schedule_conflicts.exclude_id IS NULL OR s.id <> check_schedule_conflicts.exclude_id)
-      AND c.pattern OPERATOR(railway.&&) proposed
-    ORDER BY lower(railway.first_conflict(proposed, c.pattern)), s.id;
+      AND c.pattern OPERATOR(railway.&&) p.proposed
+    ORDER BY lower(railway.first_conflict(p.proposed, c.pattern)), s.id;
 END
 $$;
 COMMENT ON FUNCTION railway.check_schedule_conflicts(integer, timestamp, timestamp, boolean[], timestamp, timestamp, integer) IS

@@ -1,0 +1,122 @@
+-- Citus (issue 14, README "Citus"): railway.distribute() turns an installed railway into a
+-- distributed one. Until it is called, nothing here changes a single server.
+
+CREATE FUNCTION railway.distribute(shard_count integer DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- The keys Citus needs, made on every node (the workers' own railway tables are the shells
+    -- that Citus uses there for an extension's tables, and DDL on the coordinator does not
+    -- reach them). The foreign keys to trains and locations go first: with them, making those
+    -- reference tables would turn schedules into a Citus local table, which fails on its
+    -- identity sequence ("cannot drop sequence railway.schedules_id_seq because extension
+    -- railway requires it"). They come back once the referenced tables are reference tables.
+    adapt constant text[] := ARRAY[
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_train_id_fkey',
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_departure_location_id_fkey',
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_arrival_location_id_fkey',
+        -- Every unique key of a distributed table contains its distribution column.
+        'ALTER TABLE railway.schedules DROP CONSTRAINT schedules_pkey, '
+            'ADD CONSTRAINT schedules_pkey PRIMARY KEY (id, train_id)'];
+    command text;
+    failure text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RAISE EXCEPTION 'railway.distribute() needs the citus extension in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'shared_preload_libraries = citus and CREATE EXTENSION citus, railway on every node, then citus_add_node() for each worker (README "Citus").';
+    END IF;
+    IF NOT citus_is_coordinator() THEN
+        RAISE EXCEPTION 'railway.distribute() runs on the coordinator'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+               WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.schedules'::pg_catalog.regclass) THEN
+        RETURN 'railway is already distributed';
+    END IF;
+    IF shard_count IS NOT NULL AND (shard_count OPERATOR(pg_catalog.<) 1 OR shard_count OPERATOR(pg_catalog.>) 64000) THEN
+        RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    FOREACH command IN ARRAY adapt LOOP
+        EXECUTE command;
+        SELECT pg_catalog.string_agg(w.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) w.nodeport
+                                     OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) w.result, '; ')
+        INTO failure
+        FROM pg_catalog.run_command_on_workers(command) w
+        WHERE NOT w.success;
+        IF failure IS NOT NULL THEN
+            RAISE EXCEPTION 'railway.distribute(): a worker could not run "%": %', command, failure
+                USING HINT = 'railway must be installed, at the same version, in this database on every worker.';
+        END IF;
+    END LOOP;
+
+    -- Triggers of distributed and reference tables run on their shards: the validation
+    -- trigger, the audit trigger, the runs triggers. Citus asks for this setting to copy them.
+    PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+    -- Foreign keys to reference tables: Citus needs one connection per node for the rest.
+    PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    PERFORM pg_catalog.create_reference_table('railway.trains');
+    PERFORM pg_catalog.create_reference_table('railway.locations');
+    IF shard_count IS NULL THEN
+        PERFORM pg_catalog.create_distributed_table('railway.schedules', 'train_id');
+    ELSE
+        PERFORM pg_catalog.create_distributed_table('railway.schedules', 'train_id', shard_count => shard_count);
+    END IF;
+    -- The runs of a train are on the node of its schedules (run triggers read the schedule).
+    PERFORM pg_catalog.create_distributed_table('railway.runs', 'train_id', colocate_with => 'railway.schedules');
+
+    -- One ALTER per constraint: Citus refuses ADD CONSTRAINT with other subcommands.
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_train_id_fkey FOREIGN KEY (train_id)
+        REFERENCES railway.trains (id) ON DELETE RESTRICT;
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_departure_location_id_fkey
+        FOREIGN KEY (departure_location_id) REFERENCES railway.locations (id) ON DELETE RESTRICT;
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_arrival_location_id_fkey
+        FOREIGN KEY (arrival_location_id) REFERENCES railway.locations (id) ON DELETE RESTRICT;
+    RETURN pg_catalog.format('railway distributed: schedules and runs by train_id over %s shards, trains and locations as reference tables',
+                             (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard
+                              WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.schedules'::pg_catalog.regclass));
+END
+$function$;
+COMMENT ON FUNCTION railway.distribute(integer) IS
+    'On a Citus coordinator (citus and railway installed on every node, workers added): distributes railway.schedules and railway.runs (co-located) by train_id, makes trains and locations reference tables, and changes the primary key of schedules to (id, train_id) on every node; the exclusion constraint and the triggers then hold on every shard. users, audit_log and gtfs_trips stay on the coordinator. Returns what it did; a second call does nothing.';
+REVOKE ALL ON FUNCTION railway.distribute(integer) FROM PUBLIC;
+
+-- The audit trail of a distributed railway: each node's audit_log holds the changes of the
+-- shards it stores (written by the shard's trigger in the same local transaction), the
+-- coordinator's also the changes of trains, locations and users.
+CREATE FUNCTION railway.cluster_audit_log(since timestamptz DEFAULT '-infinity')
+    RETURNS TABLE (node text, entry railway.audit_log)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    remote record;
+BEGIN
+    RETURN QUERY SELECT 'coordinator'::text, a FROM railway.audit_log a
+                 WHERE a.changed_at OPERATOR(pg_catalog.>=) since;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RETURN;
+    END IF;
+    FOR remote IN
+        SELECT w.nodename, w.nodeport, w.success, w.result
+        FROM pg_catalog.run_command_on_workers(pg_catalog.format(
+            'SELECT COALESCE(pg_catalog.json_agg(a), ''[]'') FROM railway.audit_log a WHERE a.changed_at OPERATOR(pg_catalog.>=) %L',
+            since)) w
+    LOOP
+        IF NOT remote.success THEN
+            RAISE EXCEPTION 'railway.cluster_audit_log(): worker %:% failed: %', remote.nodename, remote.nodeport, remote.result;
+        END IF;
+        RETURN QUERY SELECT remote.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) remote.nodeport,
+                            pg_catalog.jsonb_populate_record(NULL::railway.audit_log, e)
+                     FROM pg_catalog.jsonb_array_elements(remote.result::pg_catalog.jsonb) e;
+    END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION railway.cluster_audit_log(timestamptz) IS
+    'The audit trail of the whole cluster since a time: this node''s railway.audit_log and, on a Citus coordinator, every worker''s (the changes of the shards it holds), with the node each row is on. On one server: railway.audit_log.';
+REVOKE ALL ON FUNCTION railway.cluster_audit_log(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION railway.cluster_audit_log(timestamptz) TO railway_admin;

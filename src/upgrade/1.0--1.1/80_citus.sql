@@ -1,0 +1,339 @@
+-- Citus (issue 14): check_schedule_conflicts() ships only parameters of built-in types to a
+-- shard; the audit trigger names the table (not the shard) and records a reference table's
+-- change once; the reports are PL/pgSQL functions (Citus plans their queries);
+-- railway.distribute() and railway.cluster_audit_log() (src/sql/85_citus.sql).
+
+CREATE OR REPLACE FUNCTION railway.check_schedule_conflicts(
+        train_id integer, scheduled_departure timestamp, scheduled_arrival timestamp,
+        running_days boolean[], effective_start_date timestamp, effective_end_date timestamp,
+        exclude_id integer DEFAULT NULL)
+    RETURNS SETOF railway.schedule_conflict
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    proposed railway.service_pattern;
+BEGIN
+    IF check_schedule_conflicts.train_id IS NULL THEN
+        RAISE EXCEPTION 'train_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Conflicts are between schedules of the same train.';
+    END IF;
+    -- Validates the proposed schedule (NULLs, arrival after departure, running days, dates).
+    proposed := railway.service_pattern(check_schedule_conflicts.scheduled_departure,
+                                        check_schedule_conflicts.scheduled_arrival,
+                                        check_schedule_conflicts.running_days,
+                                        check_schedule_conflicts.effective_start_date,
+                                        check_schedule_conflicts.effective_end_date);
+    -- The query computes the pattern again in a subquery from the arguments instead of using
+    -- the variable: its parameters are then all of built-in types, which Citus can ship with
+    -- the query to the shard of the train (it sends a parameter of an extension type without
+    -- its type, and the worker stops with "could not determine data type of parameter").
+    RETURN QUERY
+    SELECT s.id, s.train_id, s.departure_location_id, s.arrival_location_id,
+           s.scheduled_departure, s.scheduled_arrival, s.actual_departure, s.actual_arrival,
+           s.status, s.is_cancelled, s.running_days, s.effective_start_date, s.effective_end_date,
+           t.train_number, dl.name, al.name,
+           railway.first_conflict(p.proposed, c.pattern)
+    FROM (SELECT railway.service_pattern(check_schedule_conflicts.scheduled_departure,
+                                         check_schedule_conflicts.scheduled_arrival,
+                                         check_schedule_conflicts.running_days,
+                                         check_schedule_conflicts.effective_start_date,
+                                         check_schedule_conflicts.effective_end_date) AS proposed) p
+    CROSS JOIN railway.schedules s
+    CROSS JOIN LATERAL (SELECT railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
+                                                       s.running_days, s.effective_start_date,
+                                                       s.effective_end_date) AS pattern) c
+    JOIN railway.trains t ON t.id = s.train_id
+    JOIN railway.locations dl ON dl.id = s.departure_location_id
+    JOIN railway.locations al ON al.id = s.arrival_location_id
+    WHERE s.train_id = check_schedule_conflicts.train_id
+      AND NOT s.is_cancelled AND s.status <> 'cancelled'
+      AND (check_schedule_conflicts.exclude_id IS NULL OR s.id <> check_schedule_conflicts.exclude_id)
+      AND c.pattern OPERATOR(railway.&&) p.proposed
+    ORDER BY lower(railway.first_conflict(p.proposed, c.pattern)), s.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION railway.schedule_overview(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
+    RETURNS TABLE (date date, total_schedules bigint, completed bigint, delayed bigint,
+                   cancelled bigint, avg_delay_minutes float8, on_time_pct float8,
+                   p90_delay_min float8)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
+    -- an SQL function ("could not create distributed plan").
+    RETURN QUERY
+SELECT d.day, d.total, d.completed, d.delayed, d.cancelled,
+       (d.p).avg_delay_min, (d.p).on_time_pct, (d.p).p90_delay_min
+FROM (SELECT s.scheduled_departure::pg_catalog.date AS day,
+             count(*) AS total,
+             count(*) FILTER (WHERE s.status = 'completed') AS completed,
+             count(*) FILTER (WHERE s.status = 'delayed') AS delayed,
+             count(*) FILTER (WHERE s.is_cancelled OR s.status = 'cancelled') AS cancelled,
+             railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
+      FROM railway.schedules AS s
+      WHERE s.scheduled_departure >= schedule_overview.since
+      GROUP BY 1) AS d
+ORDER BY d.day DESC;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION railway.train_utilization(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
+    RETURNS TABLE (train_number varchar, type varchar, total_trips bigint, operation_days bigint,
+                   avg_trip_duration_minutes float8, on_time_pct float8, p90_delay_min float8)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
+    -- an SQL function ("could not create distributed plan").
+    RETURN QUERY
+SELECT t.train_number, t.type, COALESCE(u.trips, 0), COALESCE(u.days, 0), u.duration,
+       (u.p).on_time_pct, (u.p).p90_delay_min
+FROM railway.trains AS t
+LEFT JOIN (SELECT s.train_id,
+                  count(*) AS trips,
+                  railway.operation_days(s.scheduled_departure) AS days,
+                  avg(date_part('epoch', s.scheduled_arrival - s.scheduled_departure) / 60) AS duration,
+                  railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
+           FROM railway.schedules AS s
+           WHERE s.scheduled_departure >= train_utilization.since
+           GROUP BY s.train_id) AS u ON u.train_id = t.id
+ORDER BY COALESCE(u.trips, 0) DESC, t.train_number;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION railway.route_performance(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
+    RETURNS TABLE (departure_location varchar, departure_code varchar, arrival_location varchar,
+                   arrival_code varchar, total_trips bigint, avg_delay_minutes float8,
+                   on_time_percentage float8, p90_delay_min float8)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
+    -- an SQL function ("could not create distributed plan").
+    RETURN QUERY
+SELECT dl.name, dl.code, al.name, al.code, r.trips,
+       (r.p).avg_delay_min, (r.p).on_time_pct, (r.p).p90_delay_min
+FROM (SELECT s.departure_location_id, s.arrival_location_id,
+             count(*) AS trips,
+             railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
+      FROM railway.schedules AS s
+      WHERE s.scheduled_departure >= route_performance.since
+      GROUP BY s.departure_location_id, s.arrival_location_id) AS r
+JOIN railway.locations AS dl ON dl.id = r.departure_location_id
+JOIN railway.locations AS al ON al.id = r.arrival_location_id
+ORDER BY r.trips DESC, dl.code, al.code;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION railway.peak_hours(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
+    RETURNS TABLE (hour integer, departures bigint, arrivals bigint, on_time_pct float8,
+                   p90_delay_min float8)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
+    -- an SQL function ("could not create distributed plan").
+    RETURN QUERY
+WITH profile AS (
+    SELECT railway.hourly_profile(s.scheduled_departure) AS departures,
+           railway.hourly_profile(s.scheduled_arrival) AS arrivals
+    FROM railway.schedules AS s
+    WHERE s.scheduled_departure >= peak_hours.since
+), punctual AS (
+    SELECT date_part('hour', s.scheduled_arrival)::integer AS arrival_hour,
+           railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
+    FROM railway.schedules AS s
+    WHERE s.scheduled_departure >= peak_hours.since
+    GROUP BY 1
+)
+SELECT h.h, pr.departures[h.h + 1], pr.arrivals[h.h + 1], (pu.p).on_time_pct, (pu.p).p90_delay_min
+FROM generate_series(0, 23) AS h(h)
+CROSS JOIN profile AS pr
+LEFT JOIN punctual AS pu ON pu.arrival_hour = h.h
+ORDER BY h.h;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION railway.audit_trigger() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
+    old_doc jsonb;
+    new_doc jsonb;
+    logical_table text := TG_TABLE_NAME;
+BEGIN
+    -- pg_restore and pg_dump scripts (which set row_security = off) reload rows that were
+    -- audited when first written; the dump carries those audit rows. A superuser could
+    -- disable the trigger anyway, so only a superuser's restore is not audited again.
+    IF current_setting('row_security') = 'off'
+       AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = actor) THEN
+        RETURN NULL;
+    END IF;
+    -- On a Citus cluster (railway.distribute()) the trigger fires on a shard, e.g.
+    -- schedules_102008: the row names the table itself. A reference table's change fires on
+    -- every node's copy of it: the coordinator's copy records it, the workers' do not.
+    IF logical_table NOT IN ('trains', 'locations', 'schedules', 'users') THEN
+        logical_table := regexp_replace(logical_table, '_[0-9]+$', '');
+        IF logical_table IN ('trains', 'locations') AND NOT citus_is_coordinator() THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF TG_LEVEL = 'STATEMENT' THEN
+        INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name)
+        VALUES (actor, session_user, TG_OP, logical_table);
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        old_doc := to_jsonb(OLD);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        new_doc := to_jsonb(NEW);
+    END IF;
+    IF old_doc ? 'password' THEN
+        old_doc := jsonb_set(old_doc, '{password}', '"********"');
+    END IF;
+    IF new_doc ? 'password' THEN
+        new_doc := jsonb_set(new_doc, '{password}', '"********"');
+    END IF;
+    INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
+                                   old_row, new_row)
+    VALUES (actor, session_user, TG_OP, logical_table,
+            (COALESCE(new_doc, old_doc) ->> 'id')::integer, old_doc, new_doc);
+    RETURN NULL;
+END
+$function$;
+
+
+CREATE FUNCTION railway.distribute(shard_count integer DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- The keys Citus needs, made on every node (the workers' own railway tables are the shells
+    -- that Citus uses there for an extension's tables, and DDL on the coordinator does not
+    -- reach them). The foreign keys to trains and locations go first: with them, making those
+    -- reference tables would turn schedules into a Citus local table, which fails on its
+    -- identity sequence ("cannot drop sequence railway.schedules_id_seq because extension
+    -- railway requires it"). They come back once the referenced tables are reference tables.
+    adapt constant text[] := ARRAY[
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_train_id_fkey',
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_departure_location_id_fkey',
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_arrival_location_id_fkey',
+        -- Every unique key of a distributed table contains its distribution column.
+        'ALTER TABLE railway.schedules DROP CONSTRAINT schedules_pkey, '
+            'ADD CONSTRAINT schedules_pkey PRIMARY KEY (id, train_id)'];
+    command text;
+    failure text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RAISE EXCEPTION 'railway.distribute() needs the citus extension in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'shared_preload_libraries = citus and CREATE EXTENSION citus, railway on every node, then citus_add_node() for each worker (README "Citus").';
+    END IF;
+    IF NOT citus_is_coordinator() THEN
+        RAISE EXCEPTION 'railway.distribute() runs on the coordinator'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+               WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.schedules'::pg_catalog.regclass) THEN
+        RETURN 'railway is already distributed';
+    END IF;
+    IF shard_count IS NOT NULL AND (shard_count OPERATOR(pg_catalog.<) 1 OR shard_count OPERATOR(pg_catalog.>) 64000) THEN
+        RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    FOREACH command IN ARRAY adapt LOOP
+        EXECUTE command;
+        SELECT pg_catalog.string_agg(w.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) w.nodeport
+                                     OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) w.result, '; ')
+        INTO failure
+        FROM pg_catalog.run_command_on_workers(command) w
+        WHERE NOT w.success;
+        IF failure IS NOT NULL THEN
+            RAISE EXCEPTION 'railway.distribute(): a worker could not run "%": %', command, failure
+                USING HINT = 'railway must be installed, at the same version, in this database on every worker.';
+        END IF;
+    END LOOP;
+
+    -- Triggers of distributed and reference tables run on their shards: the validation
+    -- trigger, the audit trigger, the runs triggers. Citus asks for this setting to copy them.
+    PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+    -- Foreign keys to reference tables: Citus needs one connection per node for the rest.
+    PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    PERFORM pg_catalog.create_reference_table('railway.trains');
+    PERFORM pg_catalog.create_reference_table('railway.locations');
+    IF shard_count IS NULL THEN
+        PERFORM pg_catalog.create_distributed_table('railway.schedules', 'train_id');
+    ELSE
+        PERFORM pg_catalog.create_distributed_table('railway.schedules', 'train_id', shard_count => shard_count);
+    END IF;
+    -- The runs of a train are on the node of its schedules (run triggers read the schedule).
+    PERFORM pg_catalog.create_distributed_table('railway.runs', 'train_id', colocate_with => 'railway.schedules');
+
+    -- One ALTER per constraint: Citus refuses ADD CONSTRAINT with other subcommands.
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_train_id_fkey FOREIGN KEY (train_id)
+        REFERENCES railway.trains (id) ON DELETE RESTRICT;
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_departure_location_id_fkey
+        FOREIGN KEY (departure_location_id) REFERENCES railway.locations (id) ON DELETE RESTRICT;
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_arrival_location_id_fkey
+        FOREIGN KEY (arrival_location_id) REFERENCES railway.locations (id) ON DELETE RESTRICT;
+    RETURN pg_catalog.format('railway distributed: schedules and runs by train_id over %s shards, trains and locations as reference tables',
+                             (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard
+                              WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.schedules'::pg_catalog.regclass));
+END
+$function$;
+COMMENT ON FUNCTION railway.distribute(integer) IS
+    'On a Citus coordinator (citus and railway installed on every node, workers added): distributes railway.schedules and railway.runs (co-located) by train_id, makes trains and locations reference tables, and changes the primary key of schedules to (id, train_id) on every node; the exclusion constraint and the triggers then hold on every shard. users, audit_log and gtfs_trips stay on the coordinator. Returns what it did; a second call does nothing.';
+REVOKE ALL ON FUNCTION railway.distribute(integer) FROM PUBLIC;
+
+-- The audit trail of a distributed railway: each node's audit_log holds the changes of the
+-- shards it stores (written by the shard's trigger in the same local transaction), the
+-- coordinator's also the changes of trains, locations and users.
+CREATE FUNCTION railway.cluster_audit_log(since timestamptz DEFAULT '-infinity')
+    RETURNS TABLE (node text, entry railway.audit_log)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    remote record;
+BEGIN
+    RETURN QUERY SELECT 'coordinator'::text, a FROM railway.audit_log a
+                 WHERE a.changed_at OPERATOR(pg_catalog.>=) since;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RETURN;
+    END IF;
+    FOR remote IN
+        SELECT w.nodename, w.nodeport, w.success, w.result
+        FROM pg_catalog.run_command_on_workers(pg_catalog.format(
+            'SELECT COALESCE(pg_catalog.json_agg(a), ''[]'') FROM railway.audit_log a WHERE a.changed_at OPERATOR(pg_catalog.>=) %L',
+            since)) w
+    LOOP
+        IF NOT remote.success THEN
+            RAISE EXCEPTION 'railway.cluster_audit_log(): worker %:% failed: %', remote.nodename, remote.nodeport, remote.result;
+        END IF;
+        RETURN QUERY SELECT remote.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) remote.nodeport,
+                            pg_catalog.jsonb_populate_record(NULL::railway.audit_log, e)
+                     FROM pg_catalog.jsonb_array_elements(remote.result::pg_catalog.jsonb) e;
+    END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION railway.cluster_audit_log(timestamptz) IS
+    'The audit trail of the whole cluster since a time: this node''s railway.audit_log and, on a Citus coordinator, every worker''s (the changes of the shards it holds), with the node each row is on. On one server: railway.audit_log.';
+REVOKE ALL ON FUNCTION railway.cluster_audit_log(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION railway.cluster_audit_log(timestamptz) TO railway_admin;

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# railway on a Citus cluster (issue 14, README "Citus"), against the same data on one server:
+#   1. builds Citus 13.2.2 once (cached by the archive's checksum, test/lib/citus.sh) or skips,
+#      saying so, where the machine cannot build it; starts a coordinator and two workers;
+#   2. railway.distribute(); the demo timetable and the Caltrain 2018 feed (tools/gtfs_import.sh)
+#      loaded through the coordinator and into a database of the single server (PG*), actual
+#      times set the same way on both;
+#   3. find_conflicts(), check_schedule_conflicts(), the reports and the aggregates give the
+#      same answers on both;
+#   4. a conflicting schedule is refused (23P01); a valid one is stored on the shard of its
+#      train; two sessions inserting a conflicting pair of one train at once: one commits, the
+#      other fails with 23P01; two trains on different workers at once: both commit;
+#   5. with the validation bypassed on both (as for an audit of a feed), conflicting pairs
+#      written in are found by find_conflicts() on the cluster exactly as on one server.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$root/test/lib/common.sh"
+source "$root/test/lib/citus.sh"
+
+fail() { echo "FAILED: $*"; exit 1; }
+
+rc=0
+citus_build_install || rc=$?
+if [ "$rc" -ne 0 ]; then
+    echo "SKIPPED: Citus cannot be built on this machine (see above); the Citus test did not run"
+    exit 0
+fi
+
+# The single server: the cluster of the PG* variables (test/run_all.sh starts one).
+single_host=${PGHOST:-} single_port=${PGPORT:-5432}
+single_db=railway_citus_single
+single() { PGHOST=$single_host PGPORT=$single_port PGDATABASE=$single_db psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+PGHOST=$single_host PGPORT=$single_port psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+    -c "DROP DATABASE IF EXISTS $single_db" -c "CREATE DATABASE $single_db"
+single -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION railway CASCADE'
+
+work=$(mktemp -d /tmp/railway-citus-test.XXXXXX)
+cleanup() {
+    citus_cluster_stop
+    PGHOST=$single_host PGPORT=$single_port psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $single_db" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+citus_cluster_start 2 >"$work/start.log" 2>&1 || { cat "$work/start.log"; fail "the Citus cluster did not start"; }
+coord() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${CITUS_PORTS[0]}" -d "$CITUS_DB" "$@"; }
+
+echo "distribute: $(coord -c 'SELECT railway.distribute()')"
+[ "$(coord -c "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('railway.schedules', 'railway.runs', 'railway.trains', 'railway.locations')")" = 4 ] \
+    || fail "schedules, runs, trains and locations are not all Citus tables"
+[ "$(coord -c 'SELECT railway.distribute()')" = "railway is already distributed" ] || fail "a second distribute() did something"
+
+# 2. The same data on both.
+load() {  # load <psql function> <host> <port> <database>
+    "$1" -f "$root/demo/sample_timetable.sql" >/dev/null
+    # A transaction that writes reference tables (locations, trains) and then the shards of
+    # schedules that refer to them needs one connection per node on Citus (README "Citus").
+    PGHOST=$2 PGPORT=$3 PGDATABASE=$4 PGOPTIONS='-c citus.multi_shard_modify_mode=sequential' \
+        bash "$root/tools/gtfs_import.sh" /work/shared/data/gtfs/caltrain-2018-06.zip >"$work/import.log" 2>&1 \
+        || { cat "$work/import.log"; fail "the Caltrain feed did not load ($1)"; }
+    "$1" -c "UPDATE railway.schedules
+             SET actual_departure = scheduled_departure + (id * 7 % 13) * interval '1 minute',
+                 actual_arrival = scheduled_arrival + (id * 7 % 13 + id * 11 % 23 - 3) * interval '1 minute',
+                 status = 'completed'
+             WHERE id % 3 <> 0"
+}
+load single "$single_host" "$single_port" "$single_db"
+load coord 127.0.0.1 "${CITUS_PORTS[0]}" "$CITUS_DB"
+n=$(coord -c 'SELECT count(*) FROM railway.schedules')
+[ "$n" = "$(single -c 'SELECT count(*) FROM railway.schedules')" ] && [ "$n" -gt 800 ] \
+    || fail "different schedule counts: cluster $n, single $(single -c 'SELECT count(*) FROM railway.schedules')"
+echo "loaded $n schedules on both"
+
+# 3. Same answers. Each query's rows are sorted text.
+same() {  # same <name> <query>
+    local a b
+    a=$(coord -c "$2" | sort) || fail "$1 failed on the cluster"
+    b=$(single -c "$2" | sort) || fail "$1 failed on the single server"
+    [ "$a" = "$b" ] || { diff <(echo "$b") <(echo "$a") | head -n 20; fail "$1 differs between the cluster and one server"; }
+    echo "same on both: $1 ($(echo "$a" | grep -c .) rows)"
+}
+since="'2000-01-01'"
+same "find_conflicts()" "SELECT * FROM railway.find_conflicts()"
+# check_schedule_conflicts() called from the coordinator with constants (as an application
+# does), for every 50th schedule moved by 5 minutes.
+probe=$(single -c "SELECT string_agg(format('SELECT %s, c.id, c.first_conflict FROM railway.check_schedule_conflicts(%s, %L, %L, %L, %L, %L) c',
+    id, train_id, scheduled_departure + interval '5 minutes', scheduled_arrival + interval '5 minutes', running_days,
+    effective_start_date, effective_end_date), ' UNION ALL ') FROM railway.schedules WHERE id % 50 = 1")
+same "check_schedule_conflicts()" "$probe"
+same "schedule_overview()" "SELECT * FROM railway.schedule_overview($since)"
+same "train_utilization()" "SELECT * FROM railway.train_utilization($since)"
+same "route_performance()" "SELECT * FROM railway.route_performance($since)"
+same "peak_hours()" "SELECT * FROM railway.peak_hours($since)"
+same "punctuality by train" "SELECT train_id, railway.punctuality(scheduled_arrival, actual_arrival) FROM railway.schedules GROUP BY train_id"
+same "punctuality" "SELECT railway.punctuality(scheduled_arrival, actual_arrival, interval '2 minutes') FROM railway.schedules"
+same "operation_days" "SELECT railway.operation_days(scheduled_departure) FROM railway.schedules"
+same "hourly_profile" "SELECT railway.hourly_profile(scheduled_departure) FROM railway.schedules"
+same "weekday_profile by train" "SELECT train_id, railway.weekday_profile(running_days) FROM railway.schedules GROUP BY train_id"
+
+# 4. Writes through the coordinator.
+insert_sql() {  # insert_sql <train_id> <departure> -> an INSERT of a one-hour daily schedule
+    echo "INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, scheduled_departure,
+          scheduled_arrival, effective_start_date) VALUES ($1, 1, 2, '$2', timestamp '$2' + interval '1 hour', '2030-01-01')"
+}
+node_of_train() { coord -c "SELECT nodeport FROM pg_dist_shard_placement WHERE shardid = get_shard_id_for_distribution_column('railway.schedules', $1)"; }
+train_a=$(coord -c 'SELECT min(id) FROM railway.trains')
+train_b=
+for t in $(coord -c 'SELECT id FROM railway.trains ORDER BY id LIMIT 40'); do
+    [ "$(node_of_train "$t")" != "$(node_of_train "$train_a")" ] && { train_b=$t; break; }
+done
+[ -n "$train_b" ] || fail "no two trains on different workers"
+coord -c "$(insert_sql "$train_a" '2030-01-01 03:00')"
+if coord -c "$(insert_sql "$train_a" '2030-01-01 03:30')" 2>"$work/refused.log"; then fail "a conflicting schedule was stored"; fi
+grep -q 'conflicts with schedule' "$work/refused.log" || { cat "$work/refused.log"; fail "the conflict was not refused with its message"; }
+echo "conflicting schedule refused: $(head -n 1 "$work/refused.log")"
+id=$(coord -c "$(insert_sql "$train_a" '2030-01-01 05:00') RETURNING id")
+shard=$(coord -c "SELECT get_shard_id_for_distribution_column('railway.schedules', $train_a)")
+port=$(coord -c "SELECT nodeport FROM pg_dist_shard_placement WHERE shardid = $shard")
+[ "$(citus_psql "$port" -At -c "SELECT count(*) FROM railway.schedules_$shard WHERE id = $id")" = 1 ] \
+    || fail "schedule $id is not in shard $shard on node $port"
+echo "valid schedule $id stored in shard $shard on the worker at port $port"
+
+concurrent() {  # concurrent <train 1> <departure 1> <train 2> <departure 2> -> exit codes "rc1 rc2"
+    local i=0 pids=() t d
+    for t in "$1:$2" "$3:$4"; do
+        i=$((i + 1))
+        coord -v VERBOSITY=verbose -c "BEGIN" -c "$(insert_sql "${t%%:*}" "${t#*:}")" -c "SELECT pg_sleep(1)" -c "COMMIT" \
+            >"$work/session$i.log" 2>&1 &
+        pids+=($!)
+    done
+    local rcs=() p
+    for p in "${pids[@]}"; do if wait "$p"; then rcs+=(0); else rcs+=(1); fi; done
+    echo "${rcs[*]}"
+}
+rcs=$(concurrent "$train_b" '2030-01-01 10:00' "$train_b" '2030-01-01 10:20')
+case "$rcs" in
+    "0 1") loser=2 ;;
+    "1 0") loser=1 ;;
+    *) cat "$work"/session*.log; fail "a conflicting pair at once: exit codes $rcs, expected one success and one failure" ;;
+esac
+grep -q 23P01 "$work/session$loser.log" || { cat "$work/session$loser.log"; fail "the losing session did not fail with 23P01"; }
+echo "conflicting pair at once: one committed, the other failed with 23P01"
+rcs=$(concurrent "$train_a" '2030-01-01 12:00' "$train_b" '2030-01-01 12:00')
+[ "$rcs" = "0 0" ] || { cat "$work"/session*.log; fail "two trains on different workers at once: exit codes $rcs"; }
+echo "two trains on different workers at once: both committed"
+
+# 5. Conflicts written in with the validation bypassed (trigger disabled, constraint dropped),
+#    the same rows on both: find_conflicts() must find them on the cluster too.
+disable="ALTER TABLE railway.schedules DISABLE TRIGGER validate_schedule"
+drop="ALTER TABLE railway.schedules DROP CONSTRAINT schedules_no_overlapping_runs"
+conflicts="INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_location_id, scheduled_departure,
+                               scheduled_arrival, running_days, effective_start_date, effective_end_date)
+SELECT 900000 + s.id, s.train_id, s.departure_location_id, s.arrival_location_id,
+       s.scheduled_departure + interval '3 minutes', s.scheduled_arrival + interval '3 minutes', s.running_days,
+       s.effective_start_date, s.effective_end_date
+FROM railway.schedules s WHERE s.id % 40 = 7 AND s.id < 900000 AND NOT s.is_cancelled AND s.status <> 'cancelled'
+  AND s.effective_start_date < '2030-01-01'"
+coord -c "SET citus.enable_unsafe_triggers = on" -c "$disable" -c "$drop" -c "$conflicts"
+single -c "$disable" -c "$drop" -c "$conflicts"
+same "find_conflicts() with conflicts written in" "SELECT * FROM railway.find_conflicts()"
+[ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" -gt 0 ] || fail "find_conflicts() found nothing on the cluster"
+train=$(single -c 'SELECT min(train_id) FROM railway.find_conflicts()')
+same "find_conflicts($train) with conflicts written in" "SELECT * FROM railway.find_conflicts($train)"
+echo "citus: all checks passed"
