@@ -53,6 +53,7 @@ extern "C" {
 #include "catalog/partition.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
@@ -96,14 +97,15 @@ enum Role {
     kRunningDays,
     kStartDate,
     kEndDate,
+    kTrainKind,
     kRoleCount
 };
 constexpr const char* kRoleNames[kRoleCount] = {
     "id", "train_id", "departure_location_id", "arrival_location_id", "scheduled_departure",
     "scheduled_arrival", "actual_departure", "actual_arrival", "status", "is_cancelled",
-    "running_days", "effective_start_date", "effective_end_date"};
+    "running_days", "effective_start_date", "effective_end_date", "train_kind"};
 constexpr bool kRequired[kRoleCount] = {true, true, false, false, true, true, false,
-                                        false, false, false, false, false, false};
+                                        false, false, false, false, false, false, false};
 
 constexpr uint16 kLockClass = 0x5241;       // "RA": a train's advisory lock (pg_locks.objsubid 21057)
 constexpr uint16 kTableLockClass = 0x5242;  // "RB": a table's advisory lock (pg_locks.objsubid 21058)
@@ -144,6 +146,7 @@ struct Config {
     bool railway_schedules;  // the train number comes from railway.trains
     Oid trains_relid;        // railway.schedules: the train's row in railway.trains is the lock
     Oid trains_index;        // its primary key (an int4 btree on id)
+    AttrNumber trains_kind;  // railway.trains.kind (text), which fills in train_kind; 0: none
     int16 typlen[kRoleCount];
     bool typbyval[kRoleCount];
     Oid train_collation;
@@ -190,6 +193,7 @@ void check_type(const Config& config, int role, const char* column_name) {
             require(type == TIMESTAMPOID || type == DATEOID, "timestamp (without time zone) or date");
             break;
         case kIsCancelled: require(type == BOOLOID, "boolean"); break;
+        case kTrainKind: require(type == TEXTOID || type == VARCHAROID, "text or varchar"); break;
         case kRunningDays: require(type == BOOLARRAYOID, "boolean[]"); break;
         default: break;  // train: any type with equality; status: any type (its text form)
     }
@@ -437,6 +441,11 @@ void build_config(Config& config, const TriggerData* trigger, MemoryContext cont
                     index->rd_opcintype[0] == INT4OID && get_atttype(trains, id) == INT4OID) {
                     config.trains_relid = trains;
                     config.trains_index = key;
+                    const AttrNumber kind = get_attnum(trains, "kind");
+                    config.trains_kind =
+                        config.column[kTrainKind] != 0 && kind != InvalidAttrNumber && get_atttype(trains, kind) == TEXTOID
+                            ? kind
+                            : 0;
                 }
                 index_close(index, AccessShareLock);
             }
@@ -706,10 +715,11 @@ CheckedRow check_row(const Config& config, const TriggerData* trigger, const Row
     return checked;
 }
 
-// Whether an UPDATE changed what the conflict rule depends on (train and timing columns), by
+// Whether an UPDATE changed what the conflict rule depends on (train, timing and train kind
+// columns: a kind changed by railway.trains cascades here and is re-checked), by
 // the stored bytes: a change in representation only costs a search.
 bool timing_changed(const Config& config, const RowValues& old_row, const RowValues& new_row) {
-    for (int role : {kTrain, kScheduledDeparture, kScheduledArrival, kRunningDays, kStartDate, kEndDate}) {
+    for (int role : {kTrain, kScheduledDeparture, kScheduledArrival, kRunningDays, kStartDate, kEndDate, kTrainKind}) {
         if (config.column[role] == 0) continue;
         if (old_row.null[role] != new_row.null[role]) return true;
         if (old_row.null[role]) continue;
@@ -730,6 +740,33 @@ bool row_is_active(const Config& config, const RowValues& v) {
         return status_text(config.type[kStatus], v.value[kStatus]) != "cancelled";
     }
     return true;
+}
+
+// The kind named by a train_kind value: nullopt for anything but 'numbered' and 'vehicle'.
+std::optional<TrainKind> kind_of_value(const Config& config, Datum value) {
+    const std::string_view text = status_text(config.type[kTrainKind], value);
+    return parse_kind(text);
+}
+
+// The kind of a stored row's train: a vehicle (the rule of railway 1.0) when the table has no
+// train_kind column or the value is not a kind (a row written with the trigger disabled).
+TrainKind stored_kind(const Config& config, const RowValues& v) {
+    if (config.column[kTrainKind] == 0 || v.null[kTrainKind]) return TrainKind::kVehicle;
+    return kind_of_value(config, v.value[kTrainKind]).value_or(TrainKind::kVehicle);
+}
+
+// The kind of the new row's train; its train_kind value must name one.
+TrainKind new_row_kind(const Config& config, const TriggerData* trigger, const RowValues& v) {
+    if (config.column[kTrainKind] == 0) return TrainKind::kVehicle;
+    if (v.null[kTrainKind]) null_error(config, trigger, kTrainKind);
+    const std::optional<TrainKind> kind = kind_of_value(config, v.value[kTrainKind]);
+    if (!kind) {
+        throw Error(sqlstate::check_violation, "train_kind must be 'numbered' or 'vehicle'",
+                    "It is '" + std::string(status_text(config.type[kTrainKind], v.value[kTrainKind])) + "'.",
+                    "A numbered train's runs conflict when they depart on the same date and overlap; a "
+                    "vehicle's whenever they overlap.");
+    }
+    return *kind;
 }
 
 // The pattern of a stored row, nullopt when it has none (a row stored before the trigger, or
@@ -753,7 +790,8 @@ std::optional<ServicePattern> stored_pattern(const Config& config, const RowValu
                 end = timestamp_of(config.type[kEndDate], v.value[kEndDate]);
             }
         }
-        return make_pattern(departure, DatumGetTimestamp(v.value[kScheduledArrival]), days, start, end);
+        return make_pattern(departure, DatumGetTimestamp(v.value[kScheduledArrival]), days, start, end,
+                            stored_kind(config, v));
     } catch (const Error&) {
         return std::nullopt;
     }
@@ -844,6 +882,33 @@ bool lock_train_row(const Config& config, Datum train) {
     index_close(index, NoLock);
     table_close(trains, NoLock);
     return result == TM_Ok;
+}
+
+// railway.schedules: the kind of the train (railway.trains.kind) as a text datum in the current
+// context, read through the primary key with the latest snapshot; false when the train has no
+// row (the foreign keys refuse the schedule then). A plain read: schedules_train_kind_fkey checks
+// (train_id, train_kind) at the end of the statement and keeps it in step afterwards, so a kind
+// changed in between makes the statement fail, never a stale copy. Runs inside pg_guarded.
+bool read_train_kind(const Config& config, Datum train, Datum* kind) {
+    Relation trains = table_open(config.trains_relid, AccessShareLock);
+    Relation index = index_open(config.trains_index, AccessShareLock);
+    TupleTableSlot* slot = table_slot_create(trains, nullptr);
+    ScanKeyData key;
+    ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, train);
+    IndexScanDesc scan = index_beginscan(trains, index, GetLatestSnapshot(), 1, 0);
+    index_rescan(scan, &key, 1, nullptr, 0);
+    bool found = index_getnext_slot(scan, ForwardScanDirection, slot);
+    if (found) {
+        bool is_null = true;
+        const Datum value = slot_getattr(slot, config.trains_kind, &is_null);
+        found = !is_null;
+        if (found) *kind = PointerGetDatum(DatumGetTextPCopy(value));
+    }
+    index_endscan(scan);
+    ExecDropSingleTupleTableSlot(slot);
+    index_close(index, NoLock);
+    table_close(trains, NoLock);
+    return found;
 }
 
 // Serializes the writers of one train (to the end of the transaction), so that two sessions
@@ -1032,8 +1097,36 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
     guard([&] {
         const Config& config = config_for(fcinfo, trigger);
         TupleTableSlot* new_slot = is_update ? trigger->tg_newslot : trigger->tg_trigslot;
-        const RowValues new_row = read_row(config.column, new_slot);
+        RowValues new_row = read_row(config.column, new_slot);
+        if (config.trains_kind != 0 && !new_row.null[kTrain]) {
+            // railway.schedules: train_kind is the train's kind, filled in when the row is made
+            // or moved to another train (an update by the foreign key's cascade keeps its value).
+            bool moved = !is_update;
+            if (is_update) {
+                const RowValues old_row = read_row(config.column, trigger->tg_trigslot);
+                moved = old_row.null[kTrain] || DatumGetInt32(old_row.value[kTrain]) != DatumGetInt32(new_row.value[kTrain]);
+            }
+            Datum kind = 0;
+            if (moved && pg_guarded([&] { return read_train_kind(config, new_row.value[kTrain], &kind); })) {
+                const bool same = !new_row.null[kTrainKind] && pg_guarded([&] {
+                    return DatumGetBool(DirectFunctionCall2Coll(texteq, DEFAULT_COLLATION_OID, kind,
+                                                                new_row.value[kTrainKind]));
+                });
+                if (!same) {
+                    result = pg_guarded([&] {
+                        int column = config.column[kTrainKind];
+                        bool is_null = false;
+                        Datum value = kind;
+                        return heap_modify_tuple_by_cols(result, RelationGetDescr(trigger->tg_relation), 1, &column,
+                                                         &value, &is_null);
+                    });
+                    new_row.value[kTrainKind] = kind;
+                    new_row.null[kTrainKind] = false;
+                }
+            }
+        }
         const CheckedRow checked = check_row(config, trigger, new_row);
+        const TrainKind kind = new_row_kind(config, trigger, new_row);
         if (!is_active(checked.row)) return Datum(0);
         if (is_update) {
             const RowValues old_row = read_row(config.column, trigger->tg_trigslot);
@@ -1043,7 +1136,8 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
         }
         const Datum train = new_row.value[kTrain];
         ItemPointer self = is_update ? &trigger->tg_trigtuple->t_self : nullptr;
-        const ServicePattern pattern = checked.pattern;
+        ServicePattern pattern = checked.pattern;
+        pattern.kind = kind;
         const Found found = pg_guarded([&] { return search(config, train, pattern, self); });
         if (found.found) {
             throw conflict_error(integer_value(config.type[kId], found.other_id), train_name(config, train),
