@@ -235,20 +235,33 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
         Oid types[1] = {TEXTARRAYOID};
         const uint64 rows = spi_query(
             "SELECT s.id, t.train_number::pg_catalog.text, s.scheduled_departure, s.scheduled_arrival, "
-            "s.running_days, s.effective_start_date, s.effective_end_date FROM railway.schedules s "
+            "s.running_days, s.effective_start_date, s.effective_end_date, s.train_kind FROM railway.schedules s "
             "JOIN railway.trains t ON t.id OPERATOR(pg_catalog.=) s.train_id "
             "WHERE t.train_number OPERATOR(pg_catalog.=) ANY ($1) AND NOT s.is_cancelled "
             "AND s.status OPERATOR(pg_catalog.<>) 'cancelled'",
             1, types, &array, nullptr);
         for (uint64 row = 0; row < rows; ++row) {
             poll_interrupts();
-            bool nulls[7];
-            Datum v[7];
-            for (int i = 0; i < 7; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
+            bool nulls[8];
+            Datum v[8];
+            for (int i = 0; i < 8; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
             const std::string number(text_view(pg_guarded([&] { return DatumGetTextPP(v[1]); })));
             feed.add_stored_schedule(number, DatumGetInt32(v[0]),
                                      pattern_from_columns(nulls[2], v[2], nulls[3], v[3], nulls[4], v[4], nulls[5],
-                                                          v[5], nulls[6], v[6]));
+                                                          v[5], nulls[6], v[6], kind_from_text(v[7])));
+        }
+        spi_free_result();
+        // The kinds of the stored trains: a feed's trips of an existing train follow its rule.
+        const uint64 trains = spi_query(
+            "SELECT train_number::pg_catalog.text, kind FROM railway.trains "
+            "WHERE train_number OPERATOR(pg_catalog.=) ANY ($1)",
+            1, types, &array, nullptr);
+        for (uint64 row = 0; row < trains; ++row) {
+            bool nulls[2];
+            const Datum number = spi_value(row, 1, &nulls[0]);
+            const Datum kind = spi_value(row, 2, &nulls[1]);
+            if (nulls[0] || nulls[1]) continue;
+            feed.add_stored_train(text_view(pg_guarded([&] { return DatumGetTextPP(number); })), kind_from_text(kind));
         }
         spi_free_result();
     }
@@ -372,13 +385,15 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t by_source[3] = {0, 0, 0};
     std::vector<int32> train_ids;
     {
-        Oid types[2] = {TEXTOID, TEXTOID};
+        Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
         const Statement find =
             prepare("SELECT id FROM railway.trains WHERE train_number OPERATOR(pg_catalog.=) $1", 1, types);
-        const Statement insert =
-            prepare("INSERT INTO railway.trains (train_number, description) VALUES ($1, $2) RETURNING id", 2, types);
+        // A block_id is a vehicle, a trip_short_name or trip_id a numbered train (the plan's kind).
+        const Statement insert = prepare(
+            "INSERT INTO railway.trains (train_number, description, kind) VALUES ($1, $2, $3) RETURNING id", 3, types);
         for (const gtfs::Train& train : plan.trains) {
-            Datum values[2] = {text_datum(train.number), text_datum(train_description(feed, train))};
+            Datum values[3] = {text_datum(train.number), text_datum(train_description(feed, train)),
+                               text_datum(kind_name(train.kind))};
             std::optional<int32> id = run(find, values, nullptr);
             if (!id) {
                 id = run(insert, values, nullptr);
