@@ -408,16 +408,20 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t loaded_trips = 0;
     int32_t first_day = kDayInfinity, last_day = kDayMinusInfinity;
     {
-        Oid types[11] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, BOOLARRAYOID,
-                         TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID};
+        // train_kind given too (the trigger would fill it in), so that a load with validation
+        // bypassed still satisfies schedules_train_kind_fkey.
+        Oid types[12] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, BOOLARRAYOID,
+                         TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
         const Statement insert = prepare(
             "WITH s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
-            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id) "
+            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
+            "train_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12) RETURNING id) "
             "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id) "
             "SELECT id, $9, $10, $11 FROM s RETURNING schedule_id",
-            11, types);
+            12, types);
         const Datum feed_datum = text_datum(feed);
+        const Datum kind_datums[2] = {text_datum(kind_name(TrainKind::kVehicle)),
+                                      text_datum(kind_name(TrainKind::kNumbered))};
         for (const gtfs::PlannedTrip& trip : plan.trips) {
             if (trip.skipped) continue;
             ++loaded_trips;
@@ -425,7 +429,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             const Datum service_datum = text_datum(trip.service_id);
             for (const ServicePattern& pattern : trip.patterns) {
                 const int64_t midnight = int64_t{pattern.first_day} * kUsecPerDay;
-                Datum values[11] = {Int32GetDatum(train_ids[trip.train]),
+                Datum values[12] = {Int32GetDatum(train_ids[trip.train]),
                                     Int32GetDatum(location_ids[trip.from_location]),
                                     Int32GetDatum(location_ids[trip.to_location]),
                                     TimestampGetDatum(midnight + pattern.departure_us),
@@ -435,7 +439,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                     TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
                                     feed_datum,
                                     trip_datum,
-                                    service_datum};
+                                    service_datum,
+                                    kind_datums[plan.trains[trip.train].kind == TrainKind::kNumbered]};
                 run(insert, values, nullptr);
                 ++schedules;
                 first_day = std::min(first_day, pattern.first_day);
