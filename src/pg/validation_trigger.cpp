@@ -147,6 +147,12 @@ struct Config {
     Oid trains_relid;        // railway.schedules: the train's row in railway.trains is the lock
     Oid trains_index;        // its primary key (an int4 btree on id)
     AttrNumber trains_kind;  // railway.trains.kind (text), which fills in train_kind; 0: none
+    // The last train whose kind was read in this statement, and that kind (a text datum in the
+    // statement's memory): a bulk insert reads each train's row once. A kind changed by another
+    // transaction meanwhile is caught by schedules_train_kind_fkey at the end of the statement.
+    bool kind_cached;
+    int32 kind_train;
+    Datum kind_value;
     int16 typlen[kRoleCount];
     bool typbyval[kRoleCount];
     Oid train_collation;
@@ -884,12 +890,12 @@ bool lock_train_row(const Config& config, Datum train) {
     return result == TM_Ok;
 }
 
-// railway.schedules: the kind of the train (railway.trains.kind) as a text datum in the current
-// context, read through the primary key with the latest snapshot; false when the train has no
+// railway.schedules: the kind of the train (railway.trains.kind) as a text datum in
+// result_context, read through the primary key with the latest snapshot; false when the train has no
 // row (the foreign keys refuse the schedule then). A plain read: schedules_train_kind_fkey checks
 // (train_id, train_kind) at the end of the statement and keeps it in step afterwards, so a kind
 // changed in between makes the statement fail, never a stale copy. Runs inside pg_guarded.
-bool read_train_kind(const Config& config, Datum train, Datum* kind) {
+bool read_train_kind(const Config& config, Datum train, Datum* kind, MemoryContext result_context) {
     Relation trains = table_open(config.trains_relid, AccessShareLock);
     Relation index = index_open(config.trains_index, AccessShareLock);
     TupleTableSlot* slot = table_slot_create(trains, nullptr);
@@ -902,7 +908,11 @@ bool read_train_kind(const Config& config, Datum train, Datum* kind) {
         bool is_null = true;
         const Datum value = slot_getattr(slot, config.trains_kind, &is_null);
         found = !is_null;
-        if (found) *kind = PointerGetDatum(DatumGetTextPCopy(value));
+        if (found) {
+            MemoryContext saved = MemoryContextSwitchTo(result_context);
+            *kind = PointerGetDatum(DatumGetTextPCopy(value));
+            MemoryContextSwitchTo(saved);
+        }
     }
     index_endscan(scan);
     ExecDropSingleTupleTableSlot(slot);
@@ -1107,7 +1117,22 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
                 moved = old_row.null[kTrain] || DatumGetInt32(old_row.value[kTrain]) != DatumGetInt32(new_row.value[kTrain]);
             }
             Datum kind = 0;
-            if (moved && pg_guarded([&] { return read_train_kind(config, new_row.value[kTrain], &kind); })) {
+            const int32 train_id = DatumGetInt32(new_row.value[kTrain]);
+            bool known = false;
+            if (moved && config.kind_cached && config.kind_train == train_id) {
+                kind = config.kind_value;
+                known = true;
+            } else if (moved) {
+                known = pg_guarded(
+                    [&] { return read_train_kind(config, new_row.value[kTrain], &kind, fcinfo->flinfo->fn_mcxt); });
+                if (known) {
+                    Config& cache = const_cast<Config&>(config);
+                    cache.kind_cached = true;
+                    cache.kind_train = train_id;
+                    cache.kind_value = kind;
+                }
+            }
+            if (known) {
                 const bool same = !new_row.null[kTrainKind] && pg_guarded([&] {
                     return DatumGetBool(DirectFunctionCall2Coll(texteq, DEFAULT_COLLATION_OID, kind,
                                                                 new_row.value[kTrainKind]));
