@@ -41,6 +41,10 @@ OVERRIDING SYSTEM VALUE VALUES
     (9, 4, 6, 4, '2024-03-31 23:30', '2024-04-01 05:30', '{t,t,t,t,t,t,t}', '2024-03-31', '2024-10-26', 'scheduled', false),
     (10, 4, 6, 4, '2024-01-02 05:00', '2024-01-02 11:00', '{t,t,t,t,t,t,t}', '2024-01-01', '2024-03-30', 'scheduled', false);
 SELECT setval('railway.schedules_id_seq', 10);
+-- Train 303 is a vehicle (one trainset): its Friday night run still occupies it on Saturday
+-- morning. As a numbered train (the default) the two runs depart on different dates and do
+-- not conflict (sql/train_kinds.sql). The kind cascades to the schedules' train_kind.
+UPDATE railway.trains SET kind = 'vehicle' WHERE train_number = '303';
 
 -- For comparison, the guide's query: absolute timestamps with OVERLAPS, running days and
 -- effective dates ignored. It reports 101's weekday/weekend pair, which never runs on the same

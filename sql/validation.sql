@@ -10,6 +10,9 @@ INSERT INTO railway.locations (name, code) VALUES
     ('Davangere', 'DVD'), ('Gudur Junction', 'GDR.KI'), ('Narasapur', 'NS'),
     ('Vijayawada Junction', 'BZA');
 INSERT INTO railway.trains (train_number, type) VALUES ('12711', 'express'), ('07501', 'local');
+-- 12711 is a vehicle (one trainset): its Friday night run meets its Saturday morning runs. As a
+-- numbered train (the default) only runs departing on the same date conflict (sql/train_kinds.sql).
+UPDATE railway.trains SET kind = 'vehicle' WHERE train_number = '12711';
 
 -- A valid timetable: a Friday overnight run and a Saturday run of 12711 that starts when the
 -- overnight one has arrived (back-to-back is not a conflict), and a daily 07501.

@@ -307,6 +307,10 @@ void FeedBuilder::refuse_frequency(int64_t line, std::string_view trip_id) {
          "Expand the frequencies into separate trips, or remove frequencies.txt rows.");
 }
 
+void FeedBuilder::add_stored_train(std::string_view train_number, TrainKind kind) {
+    stored_kinds_[std::string(train_number)] = kind;
+}
+
 void FeedBuilder::add_stored_schedule(std::string_view train_number, int64_t schedule_id,
                                       const ServicePattern& pattern) {
     stored_.push_back(Stored{std::string(train_number), schedule_id, pattern});
@@ -466,6 +470,10 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
         auto [train_at, new_train] = train_by_number.emplace(number, plan.trains.size());
         if (new_train) {
             plan.trains.push_back(Train{number, key, source, {}});
+            const auto stored_kind = stored_kinds_.find(number);
+            plan.trains.back().kind = stored_kind != stored_kinds_.end() ? stored_kind->second
+                                      : source == TrainSource::block_id ? TrainKind::kVehicle
+                                                                        : TrainKind::kNumbered;
         } else if (plan.trains[train_at->second].key != key) {
             fail(kUniqueViolation, "trips.txt", trip.line,
                  "vehicle " + quoted(key) + " of trip " + id + " and vehicle " +
@@ -494,6 +502,7 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
             pattern.first_day = dates_pattern.first_day;
             pattern.last_day = dates_pattern.last_day;
             pattern.days = dates_pattern.days;
+            pattern.kind = train.kind;
             validate(pattern);
             planned.patterns.push_back(pattern);
         }

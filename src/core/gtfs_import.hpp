@@ -9,7 +9,9 @@
 //               stop has one that no other stop shares, else the stop_id; an identifier longer
 //               than the column (10) is shortened by short_id();
 //   trains      one per vehicle: the trip's block_id when set, else its trip_short_name (a rail
-//               feed's train number), else its trip_id; shortened to 20 by short_id();
+//               feed's train number), else its trip_id; shortened to 20 by short_id(); a train
+//               keyed by block_id is a vehicle, any other a numbered train (DESIGN.md section 2),
+//               unless the database already has a train of that number: then its kind;
 //   schedules   one per running-day pattern of each trip: from the first stop (lowest
 //               stop_sequence, its departure_time) to the last stop (highest, its arrival_time).
 //               GTFS times count from the service day and may pass 24:00:00: a trip of service
@@ -22,7 +24,7 @@
 // last stop the same, zero duration, a service without any date) are skipped with a reason.
 //
 // Trips of one train that would run at the same time conflict (the same exact test and sweep
-// as railway.find_conflicts, also against the train's stored schedules). The conflict mode
+// as railway.find_conflicts, by the train's kind, also against the train's stored schedules). The conflict mode
 // decides: refuse the feed, skip conflicting trips, or keep them.
 #pragma once
 #include "pure.hpp"
@@ -79,6 +81,7 @@ struct Train {
     std::string key;     // the block_id, trip_short_name or trip_id it comes from
     TrainSource source;
     std::vector<std::string> routes;  // route names of its trips, first-seen order, distinct
+    TrainKind kind = TrainKind::kNumbered;  // vehicle for a block_id (or the stored train's kind)
 };
 
 struct PlannedTrip {
@@ -156,6 +159,8 @@ public:
     // Train numbers the plan will use (call after add_trip; shortened, distinct, sorted), so the
     // caller can look up their stored schedules.
     std::vector<std::string> train_numbers() const;
+    // The kind of a stored train the feed uses (its trips' conflict rule).
+    void add_stored_train(std::string_view train_number, TrainKind kind);
     // A stored active schedule of a train the feed uses.
     void add_stored_schedule(std::string_view train_number, int64_t schedule_id,
                              const ServicePattern& pattern);
@@ -210,6 +215,7 @@ private:
     std::vector<Trip> trips_;
     std::unordered_map<std::string, size_t> trip_index_;
     std::vector<Stored> stored_;
+    std::unordered_map<std::string, TrainKind> stored_kinds_;
 };
 
 }  // namespace railway::gtfs

@@ -44,13 +44,14 @@ struct Service {
     int64_t departure;
     int64_t duration;
     uint8_t mask;
+    TrainKind kind;
 };
 
 // nullopt for a pattern with no departure date, or whose fields are out of range (possible
 // only for unvalidated bytes; such a value then simply never runs).
 std::optional<Service> service_of(const ServicePattern& p) {
     const Service s{std::max<int64_t>(p.first_day, kMinDay), std::min<int64_t>(p.last_day, kMaxDay),
-                    p.departure_us, p.duration_us, static_cast<uint8_t>(p.days & kAllDays)};
+                    p.departure_us, p.duration_us, static_cast<uint8_t>(p.days & kAllDays), p.kind};
     if (s.first > s.last || s.mask == 0 || s.departure < 0 || s.departure >= kDay ||
         s.duration <= 0) {
         return std::nullopt;
@@ -68,6 +69,7 @@ int64_t ceil_div(int64_t value, int64_t divisor) { return -floor_div(-value, div
 // For a fixed Da the best partner is the smallest valid Db (the window start max(startA,
 // startB) and then its end only grow with Db), and that smallest Db never decreases as Da
 // grows, so the answer is the smallest Da that has a partner, with its smallest partner.
+// When both are numbered trains only runs departing on the same date count: k = 0 alone.
 std::optional<ConflictDays> earliest_pair(const Service& a, const Service& b) {
     // The bounds of k, computed on (whole days, remainder) so that no sum overflows.
     const int64_t a_days = a.duration / kDay, a_rest = a.duration % kDay;
@@ -77,6 +79,10 @@ std::optional<ConflictDays> earliest_pair(const Service& a, const Service& b) {
     // Only offsets that the two date ranges allow.
     k_min = std::max(k_min, b.first - a.last);
     k_max = std::min(k_max, b.last - a.first);
+    if (a.kind == TrainKind::kNumbered && b.kind == TrainKind::kNumbered) {
+        k_min = std::max<int64_t>(k_min, 0);
+        k_max = std::min<int64_t>(k_max, 0);
+    }
     if (k_min > k_max) return std::nullopt;
 
     if (k_max - k_min < 7) {
@@ -146,12 +152,22 @@ void require_timestamp_in_range(int64_t ts, const char* column) {
 
 }  // namespace
 
+const char* kind_name(TrainKind kind) {
+    return kind == TrainKind::kNumbered ? "numbered" : "vehicle";
+}
+
+std::optional<TrainKind> parse_kind(std::string_view name) {
+    if (name == "numbered") return TrainKind::kNumbered;
+    if (name == "vehicle") return TrainKind::kVehicle;
+    return std::nullopt;
+}
+
 bool operator==(const ServicePattern& a, const ServicePattern& b) {
     return std::memcmp(&a, &b, sizeof(ServicePattern)) == 0;
 }
 
 ServicePattern make_pattern(int64_t departure_ts, int64_t arrival_ts, uint8_t days,
-                            int64_t start_ts, std::optional<int64_t> end_ts) {
+                            int64_t start_ts, std::optional<int64_t> end_ts, TrainKind kind) {
     require_timestamp_in_range(departure_ts, "scheduled_departure");
     require_timestamp_in_range(arrival_ts, "scheduled_arrival");
     if (arrival_ts <= departure_ts) {
@@ -196,6 +212,7 @@ ServicePattern make_pattern(int64_t departure_ts, int64_t arrival_ts, uint8_t da
     pattern.first_day = timestamp_day(start_ts);
     pattern.last_day = end_ts ? timestamp_day(*end_ts) : kDayInfinity;
     pattern.days = days;
+    pattern.kind = kind == TrainKind::kNumbered ? TrainKind::kNumbered : TrainKind::kVehicle;
     if (pattern.last_day < pattern.first_day) {
         throw Error(sqlstate::check_violation, "End date must be after start date",
                     "effective_end_date " + format_date(pattern.last_day) +
@@ -227,6 +244,10 @@ void validate(const ServicePattern& p) {
     }
     if (p.days == 0 || (p.days & ~kAllDays)) {
         invalid_binary("running-day mask " + std::to_string(p.days) + " is outside [1, 127].");
+    }
+    if (p.kind != TrainKind::kVehicle && p.kind != TrainKind::kNumbered) {
+        invalid_binary("train kind " + std::to_string(static_cast<int>(p.kind)) +
+                       " is neither 0 (vehicle) nor 1 (numbered).");
     }
     for (uint8_t byte : p.pad) {
         if (byte != 0) invalid_binary("padding bytes are not zero.");
@@ -282,7 +303,8 @@ std::optional<Window> first_conflict(const ServicePattern& a, const ServicePatte
 std::string format_pattern(const ServicePattern& pattern) {
     return format_clock(pattern.departure_us) + " for " + format_clock(pattern.duration_us) +
            " on " + format_running_days(pattern.days) + " from " + format_date(pattern.first_day) +
-           " to " + format_date(pattern.last_day);
+           " to " + format_date(pattern.last_day) +
+           (pattern.kind == TrainKind::kNumbered ? " numbered" : "");
 }
 
 namespace {
@@ -328,7 +350,13 @@ public:
             fail("a first date on or before the last date");
         }
 
-        if (!next_token().empty()) fail("end of input");
+        const std::string_view kind = next_token();
+        if (!kind.empty()) {
+            const std::optional<TrainKind> parsed = parse_kind(kind);
+            if (!parsed) fail("\"numbered\", \"vehicle\" or end of input");
+            pattern.kind = *parsed;
+            if (!next_token().empty()) fail("end of input");
+        }
         return pattern;
     }
 

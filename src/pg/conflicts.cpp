@@ -46,17 +46,21 @@ namespace {
 // schema: the caller's search_path (with objects planted in public or pg_temp) changes nothing.
 constexpr const char* kActiveSchedules =
     "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
-    "effective_start_date, effective_end_date FROM railway.schedules "
+    "effective_start_date, effective_end_date, train_kind FROM railway.schedules "
     "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled'";
 
 // Rows fetched per cursor batch: large enough to amortise the fetch, small enough to bound memory.
 constexpr long kBatchRows = 10000;
 
-// The pattern of a schedule's five columns; an invalid stored row is reported with its id.
+// The pattern of a schedule's five columns and train_kind (its train's kind, which decides the
+// conflict rule); an invalid stored row is reported with its id.
 ServicePattern pattern_of_schedule(int64_t schedule_id, const bool* nulls, const Datum* values) {
     try {
+        if (nulls[5]) {
+            throw Error(sqlstate::null_value_not_allowed, "train_kind must not be NULL");
+        }
         return pattern_from_columns(nulls[0], values[0], nulls[1], values[1], nulls[2], values[2],
-                                    nulls[3], values[3], nulls[4], values[4]);
+                                    nulls[3], values[3], nulls[4], values[4], kind_from_text(values[5]));
     } catch (const Error& e) {
         throw Error(e.sqlstate(), "schedule " + std::to_string(schedule_id) + ": " + e.what(),
                     e.detail(), e.hint());
@@ -65,7 +69,7 @@ ServicePattern pattern_of_schedule(int64_t schedule_id, const bool* nulls, const
 
 // The columns of railway.schedules that find_conflicts reads, as 0-based attribute numbers.
 struct ScheduleColumns {
-    enum { kId, kTrainId, kDeparture, kArrival, kRunningDays, kStart, kEnd, kStatus, kCancelled, kCount };
+    enum { kId, kTrainId, kDeparture, kArrival, kRunningDays, kStart, kEnd, kStatus, kCancelled, kKind, kCount };
     int at[kCount];
     int deform;  // attributes to deform: 1 + the largest of `at`
 };
@@ -79,7 +83,7 @@ bool find_columns(TupleDesc desc, ScheduleColumns& columns) {
         {"id", INT4OID},          {"train_id", INT4OID},          {"scheduled_departure", TIMESTAMPOID},
         {"scheduled_arrival", TIMESTAMPOID}, {"running_days", BOOLARRAYOID},
         {"effective_start_date", TIMESTAMPOID}, {"effective_end_date", TIMESTAMPOID},
-        {"status", VARCHAROID},   {"is_cancelled", BOOLOID}};
+        {"status", VARCHAROID},   {"is_cancelled", BOOLOID}, {"train_kind", TEXTOID}};
     columns.deform = 0;
     for (int c = 0; c < ScheduleColumns::kCount; ++c) {
         columns.at[c] = -1;
@@ -164,12 +168,12 @@ bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
                 nulls[at[ScheduleColumns::kStatus]] || is_cancelled_status(values[at[ScheduleColumns::kStatus]])) {
                 continue;
             }
-            const bool pattern_nulls[5] = {nulls[at[ScheduleColumns::kDeparture]], nulls[at[ScheduleColumns::kArrival]],
+            const bool pattern_nulls[6] = {nulls[at[ScheduleColumns::kDeparture]], nulls[at[ScheduleColumns::kArrival]],
                                            nulls[at[ScheduleColumns::kRunningDays]], nulls[at[ScheduleColumns::kStart]],
-                                           nulls[at[ScheduleColumns::kEnd]]};
-            const Datum pattern_values[5] = {values[at[ScheduleColumns::kDeparture]], values[at[ScheduleColumns::kArrival]],
+                                           nulls[at[ScheduleColumns::kEnd]], nulls[at[ScheduleColumns::kKind]]};
+            const Datum pattern_values[6] = {values[at[ScheduleColumns::kDeparture]], values[at[ScheduleColumns::kArrival]],
                                              values[at[ScheduleColumns::kRunningDays]], values[at[ScheduleColumns::kStart]],
-                                             values[at[ScheduleColumns::kEnd]]};
+                                             values[at[ScheduleColumns::kEnd]], values[at[ScheduleColumns::kKind]]};
             const int32 id = DatumGetInt32(values[at[ScheduleColumns::kId]]);
             items.push_back(SweepItem{DatumGetInt32(values[at[ScheduleColumns::kTrainId]]), id,
                                       pattern_of_schedule(id, pattern_nulls, pattern_values)});
@@ -181,12 +185,13 @@ bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
     return true;
 }
 
-// The pattern of the current SPI row whose columns 3..7 are the five pattern columns. An invalid
-// stored row (possible only if the table's checks were bypassed) is reported with its id.
+// The pattern of the current SPI row whose columns 3..8 are the five pattern columns and
+// train_kind. An invalid stored row (possible only if the table's checks were bypassed) is
+// reported with its id.
 ServicePattern pattern_of_row(uint64 row, int64_t schedule_id) {
-    bool nulls[5];
-    Datum values[5];
-    for (int i = 0; i < 5; ++i) values[i] = spi_value(row, 3 + i, &nulls[i]);
+    bool nulls[6];
+    Datum values[6];
+    for (int i = 0; i < 6; ++i) values[i] = spi_value(row, 3 + i, &nulls[i]);
     return pattern_of_schedule(schedule_id, nulls, values);
 }
 
@@ -315,7 +320,7 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
         const uint64 found = spi_query(
             "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
             "effective_start_date, effective_end_date, status::pg_catalog.text, is_cancelled, "
-            "departure_location_id, arrival_location_id, actual_departure, actual_arrival "
+            "departure_location_id, arrival_location_id, actual_departure, actual_arrival, train_kind "
             "FROM railway.schedules WHERE id OPERATOR(pg_catalog.=) $1",
             1, types, &schedule_id, nullptr);
         if (found == 0) {
@@ -323,9 +328,9 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
                         "railway.validate_schedule checks a stored row; use "
                         "railway.check_schedule_conflicts for a row not yet inserted.");
         }
-        bool is_null[12];
-        Datum v[12];
-        for (int i = 0; i < 12; ++i) v[i] = spi_value(0, i + 1, &is_null[i]);
+        bool is_null[13];
+        Datum v[13];
+        for (int i = 0; i < 13; ++i) v[i] = spi_value(0, i + 1, &is_null[i]);
         const int32 train_id = DatumGetInt32(v[0]);
         auto optional_timestamp = [&](int i) {
             return is_null[i] ? std::optional<int64_t>() : std::optional<int64_t>(DatumGetTimestamp(v[i]));
@@ -334,9 +339,10 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
         std::string first_error;
         try {
             // A row that broke one rule says so; its pattern decides the conflict rule.
+            if (is_null[12]) throw Error(sqlstate::null_value_not_allowed, "train_kind must not be NULL");
             const ServicePattern pattern =
                 pattern_from_columns(is_null[1], v[1], is_null[2], v[2], is_null[3], v[3], is_null[4], v[4],
-                                     is_null[5], v[5]);
+                                     is_null[5], v[5], kind_from_text(v[12]));
             ScheduleRow row{};
             row.scheduled_departure = DatumGetTimestamp(v[1]);
             row.scheduled_arrival = DatumGetTimestamp(v[2]);

@@ -235,20 +235,33 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
         Oid types[1] = {TEXTARRAYOID};
         const uint64 rows = spi_query(
             "SELECT s.id, t.train_number::pg_catalog.text, s.scheduled_departure, s.scheduled_arrival, "
-            "s.running_days, s.effective_start_date, s.effective_end_date FROM railway.schedules s "
+            "s.running_days, s.effective_start_date, s.effective_end_date, s.train_kind FROM railway.schedules s "
             "JOIN railway.trains t ON t.id OPERATOR(pg_catalog.=) s.train_id "
             "WHERE t.train_number OPERATOR(pg_catalog.=) ANY ($1) AND NOT s.is_cancelled "
             "AND s.status OPERATOR(pg_catalog.<>) 'cancelled'",
             1, types, &array, nullptr);
         for (uint64 row = 0; row < rows; ++row) {
             poll_interrupts();
-            bool nulls[7];
-            Datum v[7];
-            for (int i = 0; i < 7; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
+            bool nulls[8];
+            Datum v[8];
+            for (int i = 0; i < 8; ++i) v[i] = spi_value(row, i + 1, &nulls[i]);
             const std::string number(text_view(pg_guarded([&] { return DatumGetTextPP(v[1]); })));
             feed.add_stored_schedule(number, DatumGetInt32(v[0]),
                                      pattern_from_columns(nulls[2], v[2], nulls[3], v[3], nulls[4], v[4], nulls[5],
-                                                          v[5], nulls[6], v[6]));
+                                                          v[5], nulls[6], v[6], kind_from_text(v[7])));
+        }
+        spi_free_result();
+        // The kinds of the stored trains: a feed's trips of an existing train follow its rule.
+        const uint64 trains = spi_query(
+            "SELECT train_number::pg_catalog.text, kind FROM railway.trains "
+            "WHERE train_number OPERATOR(pg_catalog.=) ANY ($1)",
+            1, types, &array, nullptr);
+        for (uint64 row = 0; row < trains; ++row) {
+            bool nulls[2];
+            const Datum number = spi_value(row, 1, &nulls[0]);
+            const Datum kind = spi_value(row, 2, &nulls[1]);
+            if (nulls[0] || nulls[1]) continue;
+            feed.add_stored_train(text_view(pg_guarded([&] { return DatumGetTextPP(number); })), kind_from_text(kind));
         }
         spi_free_result();
     }
@@ -372,13 +385,15 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t by_source[3] = {0, 0, 0};
     std::vector<int32> train_ids;
     {
-        Oid types[2] = {TEXTOID, TEXTOID};
+        Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
         const Statement find =
             prepare("SELECT id FROM railway.trains WHERE train_number OPERATOR(pg_catalog.=) $1", 1, types);
-        const Statement insert =
-            prepare("INSERT INTO railway.trains (train_number, description) VALUES ($1, $2) RETURNING id", 2, types);
+        // A block_id is a vehicle, a trip_short_name or trip_id a numbered train (the plan's kind).
+        const Statement insert = prepare(
+            "INSERT INTO railway.trains (train_number, description, kind) VALUES ($1, $2, $3) RETURNING id", 3, types);
         for (const gtfs::Train& train : plan.trains) {
-            Datum values[2] = {text_datum(train.number), text_datum(train_description(feed, train))};
+            Datum values[3] = {text_datum(train.number), text_datum(train_description(feed, train)),
+                               text_datum(kind_name(train.kind))};
             std::optional<int32> id = run(find, values, nullptr);
             if (!id) {
                 id = run(insert, values, nullptr);
@@ -393,16 +408,20 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t loaded_trips = 0;
     int32_t first_day = kDayInfinity, last_day = kDayMinusInfinity;
     {
-        Oid types[11] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, BOOLARRAYOID,
-                         TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID};
+        // train_kind given too (the trigger would fill it in), so that a load with validation
+        // bypassed still satisfies schedules_train_kind_fkey.
+        Oid types[12] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, BOOLARRAYOID,
+                         TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
         const Statement insert = prepare(
             "WITH s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
-            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id) "
+            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
+            "train_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12) RETURNING id) "
             "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id) "
             "SELECT id, $9, $10, $11 FROM s RETURNING schedule_id",
-            11, types);
+            12, types);
         const Datum feed_datum = text_datum(feed);
+        const Datum kind_datums[2] = {text_datum(kind_name(TrainKind::kVehicle)),
+                                      text_datum(kind_name(TrainKind::kNumbered))};
         for (const gtfs::PlannedTrip& trip : plan.trips) {
             if (trip.skipped) continue;
             ++loaded_trips;
@@ -410,7 +429,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             const Datum service_datum = text_datum(trip.service_id);
             for (const ServicePattern& pattern : trip.patterns) {
                 const int64_t midnight = int64_t{pattern.first_day} * kUsecPerDay;
-                Datum values[11] = {Int32GetDatum(train_ids[trip.train]),
+                Datum values[12] = {Int32GetDatum(train_ids[trip.train]),
                                     Int32GetDatum(location_ids[trip.from_location]),
                                     Int32GetDatum(location_ids[trip.to_location]),
                                     TimestampGetDatum(midnight + pattern.departure_us),
@@ -420,7 +439,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                     TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
                                     feed_datum,
                                     trip_datum,
-                                    service_datum};
+                                    service_datum,
+                                    kind_datums[plan.trains[trip.train].kind == TrainKind::kNumbered]};
                 run(insert, values, nullptr);
                 ++schedules;
                 first_day = std::min(first_day, pattern.first_day);

@@ -13,6 +13,7 @@
 extern "C" {
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/rangetypes.h"
 #include "utils/timestamp.h"
@@ -38,7 +39,7 @@ Datum tsrange_datum(const Window& window) {
 
 ServicePattern pattern_from_columns(bool departure_null, Datum departure, bool arrival_null, Datum arrival,
                                     bool days_null, Datum running_days, bool start_null, Datum start,
-                                    bool end_null, Datum end) {
+                                    bool end_null, Datum end, TrainKind kind) {
     auto require = [](bool is_null, const char* column) {
         if (is_null) {
             throw Error(sqlstate::null_value_not_allowed, std::string(column) + " must not be NULL",
@@ -55,7 +56,19 @@ ServicePattern pattern_from_columns(bool departure_null, Datum departure, bool a
     std::optional<int64_t> end_ts;
     if (!end_null) end_ts = DatumGetTimestamp(end);
     return make_pattern(DatumGetTimestamp(departure), DatumGetTimestamp(arrival), days,
-                        DatumGetTimestamp(start), end_ts);
+                        DatumGetTimestamp(start), end_ts, kind);
+}
+
+TrainKind kind_from_text(Datum kind) {
+    const std::string_view name = text_view(pg_guarded([&] { return DatumGetTextPP(kind); }));
+    const std::optional<TrainKind> parsed = parse_kind(name);
+    if (!parsed) {
+        throw Error(sqlstate::invalid_parameter_value, "invalid train kind \"" + std::string(name) + "\"",
+                    "A train is a numbered train (its runs conflict only when they depart on the "
+                    "same date) or a vehicle (its runs conflict whenever they overlap).",
+                    "Use 'numbered' or 'vehicle'.");
+    }
+    return *parsed;
 }
 
 }  // namespace railway::pg
@@ -84,7 +97,8 @@ Datum railway_service_pattern_out(PG_FUNCTION_ARGS) {
 }
 
 // Binary form: departure_us int8, duration_us int8, first_day int4, last_day int4, days int1
-// (network byte order), checked like any other input.
+// (network byte order), then, for a numbered train's pattern only, its kind int1 (1); checked
+// like any other input. A vehicle's pattern has 1.0's form.
 PG_FUNCTION_INFO_V1(railway_service_pattern_recv);
 Datum railway_service_pattern_recv(PG_FUNCTION_ARGS) {
     StringInfo buffer = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
@@ -96,6 +110,8 @@ Datum railway_service_pattern_recv(PG_FUNCTION_ARGS) {
             pattern.first_day = static_cast<int32_t>(pq_getmsgint(buffer, 4));
             pattern.last_day = static_cast<int32_t>(pq_getmsgint(buffer, 4));
             pattern.days = static_cast<uint8_t>(pq_getmsgbyte(buffer));
+            // 1.1: a numbered pattern's kind byte follows (1.0's form, without it, is a vehicle's).
+            if (buffer->cursor < buffer->len) pattern.kind = static_cast<railway::TrainKind>(pq_getmsgbyte(buffer));
         });
         railway::validate(pattern);
         return pattern_datum(pattern);
@@ -114,6 +130,7 @@ Datum railway_service_pattern_send(PG_FUNCTION_ARGS) {
             pq_sendint32(&buffer, static_cast<uint32>(pattern.first_day));
             pq_sendint32(&buffer, static_cast<uint32>(pattern.last_day));
             pq_sendbyte(&buffer, pattern.days);
+            if (pattern.kind != railway::TrainKind::kVehicle) pq_sendbyte(&buffer, static_cast<uint8>(pattern.kind));
             return PointerGetDatum(pq_endtypsend(&buffer));
         });
     });
@@ -129,6 +146,24 @@ Datum railway_service_pattern_make(PG_FUNCTION_ARGS) {
             PG_ARGISNULL(0), PG_GETARG_DATUM(0), PG_ARGISNULL(1), PG_GETARG_DATUM(1),
             PG_ARGISNULL(2), PG_GETARG_DATUM(2), PG_ARGISNULL(3), PG_GETARG_DATUM(3),
             PG_ARGISNULL(4), PG_ARGISNULL(4) ? Datum(0) : PG_GETARG_DATUM(4)));
+    });
+}
+
+// railway.service_pattern(scheduled_departure, scheduled_arrival, running_days,
+//                         effective_start_date, effective_end_date, kind): the same with the
+// train's kind ('numbered' or 'vehicle'), which decides the conflict rule.
+PG_FUNCTION_INFO_V1(railway_service_pattern_make_kind);
+Datum railway_service_pattern_make_kind(PG_FUNCTION_ARGS) {
+    return guard([&] {
+        if (PG_ARGISNULL(5)) {
+            throw railway::Error(railway::sqlstate::null_value_not_allowed, "kind must not be NULL", {},
+                                 "Use 'numbered' or 'vehicle'.");
+        }
+        return pattern_datum(railway::pg::pattern_from_columns(
+            PG_ARGISNULL(0), PG_GETARG_DATUM(0), PG_ARGISNULL(1), PG_GETARG_DATUM(1),
+            PG_ARGISNULL(2), PG_GETARG_DATUM(2), PG_ARGISNULL(3), PG_GETARG_DATUM(3),
+            PG_ARGISNULL(4), PG_ARGISNULL(4) ? Datum(0) : PG_GETARG_DATUM(4),
+            railway::pg::kind_from_text(PG_GETARG_DATUM(5))));
     });
 }
 

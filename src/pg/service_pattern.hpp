@@ -23,6 +23,10 @@ Datum tsrange_datum(const Window& window);
 // Throws railway::Error for NULLs and for every invalid value, naming the column.
 ServicePattern pattern_from_columns(bool departure_null, Datum departure, bool arrival_null, Datum arrival,
                                     bool days_null, Datum running_days, bool start_null, Datum start,
-                                    bool end_null, Datum end);
+                                    bool end_null, Datum end, TrainKind kind = TrainKind::kVehicle);
+
+// The kind named by a text datum ('numbered' or 'vehicle'); throws 22023 for anything else.
+// Call inside guard() (it may detoast).
+TrainKind kind_from_text(Datum kind);
 
 }  // namespace railway::pg

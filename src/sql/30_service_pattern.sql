@@ -47,12 +47,20 @@ CREATE FUNCTION railway.service_pattern(scheduled_departure timestamp, scheduled
 COMMENT ON FUNCTION railway.service_pattern(timestamp, timestamp, boolean[], timestamp, timestamp) IS
     'The recurring service of a schedule row: departs at the time of day of scheduled_departure for scheduled_arrival - scheduled_departure, on running_days (Monday first) from effective_start_date to effective_end_date (NULL = open-ended).';
 
+CREATE FUNCTION railway.service_pattern(scheduled_departure timestamp, scheduled_arrival timestamp,
+                                        running_days boolean[], effective_start_date timestamp,
+                                        effective_end_date timestamp, kind text)
+    RETURNS railway.service_pattern
+    AS 'MODULE_PATHNAME', 'railway_service_pattern_make_kind'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION railway.service_pattern(timestamp, timestamp, boolean[], timestamp, timestamp, text) IS
+    'The recurring service of a schedule row of a train of the given kind (''numbered'' or ''vehicle'', railway.trains.kind), which decides when two of its runs conflict (&&): numbered, only runs departing on the same date; vehicle, any overlapping runs. The five-argument form makes a vehicle''s pattern.';
 CREATE FUNCTION railway.service_pattern_overlaps(railway.service_pattern, railway.service_pattern)
     RETURNS boolean
     AS 'MODULE_PATHNAME', 'railway_service_pattern_overlaps'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION railway.service_pattern_overlaps(railway.service_pattern, railway.service_pattern) IS
-    'True when some occurrence of one pattern overlaps some occurrence of the other (back-to-back is not an overlap). Implements &&.';
+    'True when the patterns conflict: some occurrence of one overlaps some occurrence of the other (back-to-back is not an overlap), departing on the same date when both are numbered trains'' patterns. Implements &&.';
 
 CREATE OPERATOR railway.&& (
     LEFTARG = railway.service_pattern,
@@ -63,7 +71,7 @@ CREATE OPERATOR railway.&& (
     JOIN = areajoinsel
 );
 COMMENT ON OPERATOR railway.&& (railway.service_pattern, railway.service_pattern) IS
-    'Conflict: some run of one service overlaps some run of the other.';
+    'Conflict: some run of one service overlaps some run of the other (on the same departure date when both are numbered trains'' patterns).';
 
 CREATE FUNCTION railway.service_pattern_eq(railway.service_pattern, railway.service_pattern)
     RETURNS boolean
@@ -88,7 +96,7 @@ CREATE FUNCTION railway.first_conflict(a railway.service_pattern, b railway.serv
     AS 'MODULE_PATHNAME', 'railway_first_conflict'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION railway.first_conflict(railway.service_pattern, railway.service_pattern) IS
-    'The earliest window in which a run of a overlaps a run of b, NULL when they never conflict.';
+    'The earliest window in which a run of a overlaps a run of b (departing on the same date when both are numbered trains'' patterns), NULL when they never conflict.';
 
 CREATE FUNCTION railway.runs_on(p railway.service_pattern, d date) RETURNS boolean
     AS 'MODULE_PATHNAME', 'railway_runs_on'

@@ -16,7 +16,7 @@ CREATE FUNCTION railway.find_conflicts(train_id integer DEFAULT NULL)
     AS 'MODULE_PATHNAME', 'railway_find_conflicts'
     LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION railway.find_conflicts(integer) IS
-    'Every pair of active (not cancelled) schedules of the same train that conflict, once, with the earliest overlapping window; for one train, or for all when train_id is NULL. O(n log n + pairs).';
+    'Every pair of active (not cancelled) schedules of the same train that conflict (by the train''s kind: a numbered train''s runs only on the same departure date), once, with the earliest overlapping window; for one train, or for all when train_id is NULL. O(n log n + pairs).';
 
 CREATE TYPE railway.schedule_conflict AS (
     id integer,
@@ -51,6 +51,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     proposed railway.service_pattern;
+    proposed_kind text;
 BEGIN
     IF check_schedule_conflicts.train_id IS NULL THEN
         RAISE EXCEPTION 'train_id must not be NULL'
@@ -63,6 +64,12 @@ BEGIN
                                         check_schedule_conflicts.running_days,
                                         check_schedule_conflicts.effective_start_date,
                                         check_schedule_conflicts.effective_end_date);
+    -- The train's kind decides the rule (a numbered train's runs conflict only on the same
+    -- departure date; numbered, the default, when the train does not exist: it then has no
+    -- schedules anyway).
+    proposed_kind := COALESCE((SELECT t.kind FROM railway.trains t
+                               WHERE t.id OPERATOR(pg_catalog.=) check_schedule_conflicts.train_id),
+                              'numbered');
     -- The query computes the pattern again in a subquery from the arguments instead of using
     -- the variable: its parameters are then all of built-in types, which Citus can ship with
     -- the query to the shard of the train (it sends a parameter of an extension type without
@@ -77,11 +84,12 @@ BEGIN
                                          check_schedule_conflicts.scheduled_arrival,
                                          check_schedule_conflicts.running_days,
                                          check_schedule_conflicts.effective_start_date,
-                                         check_schedule_conflicts.effective_end_date) AS proposed) p
+                                         check_schedule_conflicts.effective_end_date,
+                                         proposed_kind) AS proposed) p
     CROSS JOIN railway.schedules s
     CROSS JOIN LATERAL (SELECT railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
                                                        s.running_days, s.effective_start_date,
-                                                       s.effective_end_date) AS pattern) c
+                                                       s.effective_end_date, s.train_kind) AS pattern) c
     JOIN railway.trains t ON t.id = s.train_id
     JOIN railway.locations dl ON dl.id = s.departure_location_id
     JOIN railway.locations al ON al.id = s.arrival_location_id
@@ -93,7 +101,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION railway.check_schedule_conflicts(integer, timestamp, timestamp, boolean[], timestamp, timestamp, integer) IS
-    'The active schedules of a train that a proposed schedule would conflict with (exact: running days, effective dates, overnight runs), earliest conflict first; exclude_id skips the row being edited.';
+    'The active schedules of a train that a proposed schedule would conflict with (exact: running days, effective dates, overnight runs, and the train''s kind: a numbered train''s runs only on the same departure date), earliest conflict first; exclude_id skips the row being edited.';
 
 CREATE FUNCTION railway.validate_schedule(id integer) RETURNS text
     AS 'MODULE_PATHNAME', 'railway_validate_schedule'

@@ -171,9 +171,9 @@ ALTER TABLE railway.schedules ADD CONSTRAINT schedules_no_overlapping_runs
     EXCLUDE USING gist (
         train_id railway.train_id_ops WITH =,
         railway.service_pattern(scheduled_departure, scheduled_arrival, running_days,
-                                effective_start_date, effective_end_date) WITH OPERATOR(railway.&&))
+                                effective_start_date, effective_end_date, train_kind) WITH OPERATOR(railway.&&))
     WHERE (NOT is_cancelled AND status <> 'cancelled');
 COMMENT ON CONSTRAINT schedules_no_overlapping_runs ON railway.schedules IS
-    'No two active (not cancelled) schedules of the same train conflict: some run of one would overlap some run of the other.';
+    'No two active (not cancelled) schedules of the same train conflict: some run of one would overlap some run of the other, departing on the same date for a numbered train (train_kind).';
 COMMENT ON INDEX railway.schedules_no_overlapping_runs IS
     'GiST index of the active schedules by train and service pattern: backs schedules_no_overlapping_runs and serves conflict searches.';

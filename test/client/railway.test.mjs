@@ -29,6 +29,7 @@ export const trains = railway.table('trains', {
   trainNumber: varchar('train_number', { length: 20 }).notNull().unique(),
   description: text('description'),
   type: varchar('type', { length: 20 }).notNull().default('local'),
+  kind: text('kind').notNull().default('numbered'),
 });
 
 export const locations = railway.table('locations', {
@@ -71,8 +72,10 @@ let from;
 let to;
 
 before(async () => {
+  // A vehicle (one trainset): its Monday-night run meets its Tuesday-morning run below. As a
+  // numbered train (the default) runs departing on different dates do not conflict.
   [train] = await db.insert(trains)
-    .values({ trainNumber: 'DZ-101', description: 'Drizzle test express', type: 'express' })
+    .values({ trainNumber: 'DZ-101', description: 'Drizzle test express', type: 'express', kind: 'vehicle' })
     .returning();
   [from, to] = await db.insert(locations)
     .values([{ name: 'Drizzle North', code: 'DZN' }, { name: 'Drizzle South', code: 'DZS' }])

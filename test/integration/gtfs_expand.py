@@ -6,8 +6,11 @@ service date (calendar.txt weekdays between start and end, plus calendar_dates.t
 minus removals), and turns every trip into one concrete [start, end) interval per service date:
 start = service date 00:00 + the first stop's departure_time, end = service date 00:00 + the
 last stop's arrival_time (times may pass 24:00:00). Two trips conflict when they have the same
-vehicle (block_id, else trip_short_name, else trip_id) and two of their intervals overlap
-(back-to-back does not).
+train (block_id, else trip_short_name, else trip_id) and two of their intervals overlap
+(back-to-back does not); a train keyed by trip_short_name or trip_id is a numbered train
+(DESIGN.md section 2), whose intervals conflict only when they also depart on the same date
+(the calendar date of start), while a block_id is a vehicle, whose intervals conflict whatever
+their dates.
 
   gtfs_expand.py occurrences DIR            trip_id, start, end of every run (sorted)
   gtfs_expand.py conflicts DIR [SKIPFILE]   trip_a, trip_b (a < b), vehicle, start and end of
@@ -56,16 +59,17 @@ def runs(directory):
     stop_times = defaultdict(list)
     for r in rows(directory, "stop_times.txt"):
         stop_times[r["trip_id"]].append(r)
-    result = []  # (vehicle, trip_id, start, end)
+    result = []  # (train, numbered, trip_id, start, end)
     for trip in rows(directory, "trips.txt"):
         times = sorted(stop_times[trip["trip_id"]], key=lambda r: int(r["stop_sequence"]))
         first, last = times[0], times[-1]
         dep = seconds(first["departure_time"] or first["arrival_time"])
         arr = seconds(last["arrival_time"] or last["departure_time"])
         vehicle = trip.get("block_id") or trip.get("trip_short_name") or trip["trip_id"]
+        numbered = not trip.get("block_id")
         for d in dates[trip["service_id"]]:
             midnight = datetime.datetime.combine(d, datetime.time())
-            result.append((vehicle, trip["trip_id"], midnight + datetime.timedelta(seconds=dep),
+            result.append((vehicle, numbered, trip["trip_id"], midnight + datetime.timedelta(seconds=dep),
                            midnight + datetime.timedelta(seconds=arr)))
     return result
 
@@ -73,19 +77,20 @@ def runs(directory):
 def main():
     command, directory = sys.argv[1], sys.argv[2]
     if command == "occurrences":
-        for _, trip, start, end in sorted(runs(directory), key=lambda r: (r[1], r[2], r[3])):
+        for _, _, trip, start, end in sorted(runs(directory), key=lambda r: (r[2], r[3], r[4])):
             print(f"{trip}\t{start}\t{end}")
         return
     skip = set()
     if len(sys.argv) > 3:
         with open(sys.argv[3]) as f:
             skip = {line.strip() for line in f if line.strip()}
+    # A numbered train's runs can only meet runs departing on the same date: one group per date.
     by_vehicle = defaultdict(list)
-    for vehicle, trip, start, end in runs(directory):
+    for vehicle, numbered, trip, start, end in runs(directory):
         if trip not in skip:
-            by_vehicle[vehicle].append((start, end, trip))
+            by_vehicle[(vehicle, start.date() if numbered else None)].append((start, end, trip))
     earliest = {}
-    for vehicle, intervals in by_vehicle.items():
+    for (vehicle, _), intervals in by_vehicle.items():
         intervals.sort()
         active = []  # intervals that started and have not ended yet
         for start, end, trip in intervals:

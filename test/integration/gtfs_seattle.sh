@@ -59,6 +59,8 @@ echo "Seattle loaded in ${elapsed_ms} ms"
 [ "$elapsed_ms" -lt 30000 ] || fail "loading Seattle took ${elapsed_ms} ms"
 grep -q 'trips      3888 of 3888 loaded, 0 skipped; 32 leave after midnight' "$work/report.txt" || fail "unexpected report"
 grep -q 'trains     458 (458 new, 0 already there; numbered by block_id 458' "$work/report.txt" || fail "trains are not the 458 blocks"
+# Blocks are vehicles (DESIGN.md section 2): their runs conflict whatever their dates.
+[ "$(q railway_gtfs_seattle -c "SELECT count(*) FROM railway.trains WHERE kind = 'vehicle'")" = 458 ] || fail "the blocks are not vehicles"
 [ "$(q railway_gtfs_seattle -c 'SELECT count(DISTINCT trip_id) FROM railway.gtfs_trips')" = 3888 ] || fail "trips missing"
 # Locations: Seattle has no stop_code, so codes are the stop_ids; names are the stop names.
 python3 - "$work/seattle/stops.txt" >"$work/stops.expected" <<'PY'

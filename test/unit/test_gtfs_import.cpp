@@ -114,7 +114,7 @@ TEST(GtfsImport, LocationsTrainsAndSchedules) {
     // January 2024 weekdays: one pattern.
     ASSERT_EQ(plan.trips[0].patterns.size(), 1u);
     EXPECT_EQ(railway::format_pattern(plan.trips[0].patterns[0]),
-              "08:00:00 for 01:30:00 on 12345-- from 2024-01-01 to 2024-01-31");
+              "08:00:00 for 01:30:00 on 12345-- from 2024-01-01 to 2024-01-31 numbered");
 }
 
 TEST(GtfsImport, StopCodes) {
@@ -153,9 +153,9 @@ TEST(GtfsImport, AfterMidnightShiftsTheDepartureDate) {
     ASSERT_EQ(plan.trips[0].patterns.size(), 1u);
     // Fridays of January 2024: 5, 12, 19, 26 -> Saturdays 6 ... 27.
     EXPECT_EQ(railway::format_pattern(plan.trips[0].patterns[0]),
-              "01:30:00 for 00:40:00 on -----6- from 2024-01-06 to 2024-01-27");
+              "01:30:00 for 00:40:00 on -----6- from 2024-01-06 to 2024-01-27 numbered");
     EXPECT_EQ(railway::format_pattern(plan.trips[1].patterns[0]),
-              "01:00:00 for 01:00:00 on ------7 from 2024-01-07 to 2024-01-28");
+              "01:00:00 for 01:00:00 on ------7 from 2024-01-07 to 2024-01-28 numbered");
     const std::set<int32_t> expected = {day("20240106"), day("20240113"), day("20240120"), day("20240127")};
     EXPECT_EQ(departure_dates(plan.trips[0]), expected);
 }
@@ -286,6 +286,46 @@ TEST(GtfsImport, ConflictingTrips) {
     EXPECT_EQ(skip.skipped[2].trip_id, "e");
     EXPECT_EQ(skip.skipped[2].train_number, "B2");
     EXPECT_EQ(skip.schedules(), 3u);
+}
+
+// A train keyed by block_id is a vehicle, by trip_short_name or trip_id a numbered train
+// (DESIGN.md section 2); a train already stored keeps its kind. The daily 32-hour train in two
+// calendar variants (weekdays, weekend) does not conflict as a numbered train, and does as a
+// vehicle. A trip of Friday's service day leaving at 25:30 departs on Saturday at 01:30: as a
+// numbered train's run it departs on another date than Friday's 22:00 overnight run and does not
+// conflict with it (the rule counts departure dates, DESIGN.md section 2); as a vehicle's it does.
+TEST(GtfsImport, TrainKindsFollowTheKey) {
+    FeedBuilder feed = small_feed();
+    add_calendar(feed, 4, "WE", "0000011", "20240101", "20240131");
+    add_trip(feed, 2, "n-wk", "WK", "", "20:00:00", "52:00:00", "19");
+    add_trip(feed, 3, "n-we", "WE", "", "20:00:00", "52:00:00", "19");
+    add_trip(feed, 4, "v-wk", "WK", "RAKE", "20:00:00", "52:00:00", "20");
+    add_trip(feed, 5, "v-we", "WE", "RAKE", "20:00:00", "52:00:00", "20");
+    add_trip(feed, 6, "s-wk", "WK", "", "20:00:00", "52:00:00", "21");
+    add_trip(feed, 7, "s-we", "WE", "", "20:00:00", "52:00:00", "21");
+    feed.add_stored_train("21", railway::TrainKind::kVehicle);
+    const Plan plan = feed.plan(ConflictMode::keep);
+    ASSERT_EQ(plan.trains.size(), 3u);
+    EXPECT_EQ(plan.trains[0].kind, railway::TrainKind::kNumbered);
+    EXPECT_EQ(plan.trains[1].kind, railway::TrainKind::kVehicle);
+    EXPECT_EQ(plan.trains[2].kind, railway::TrainKind::kVehicle);  // stored as a vehicle
+    EXPECT_EQ(plan.trips[0].patterns[0].kind, railway::TrainKind::kNumbered);
+    EXPECT_EQ(plan.trips[2].patterns[0].kind, railway::TrainKind::kVehicle);
+    ASSERT_EQ(plan.conflicts.size(), 2u);
+    EXPECT_EQ(railway::gtfs::describe(plan, plan.conflicts[0]),
+              "trip v-wk and trip v-we of train RAKE both run from 2024-01-06 20:00:00 to 2024-01-07 04:00:00");
+    EXPECT_EQ(railway::gtfs::describe(plan, plan.conflicts[1]),
+              "trip s-wk and trip s-we of train 21 both run from 2024-01-06 20:00:00 to 2024-01-07 04:00:00");
+
+    FeedBuilder night = small_feed();
+    add_trip(night, 2, "fri-night", "FRI", "", "22:00:00", "30:00:00", "7");  // Fri 22:00 - Sat 06:00
+    add_trip(night, 3, "fri-late", "FRI", "", "25:30:00", "26:30:00", "7");   // Sat 01:30 - 02:30
+    add_trip(night, 4, "v-night", "FRI", "BUS", "22:00:00", "30:00:00");
+    add_trip(night, 5, "v-late", "FRI", "BUS", "25:30:00", "26:30:00");
+    const Plan overnight = night.plan(ConflictMode::keep);
+    ASSERT_EQ(overnight.conflicts.size(), 1u);
+    EXPECT_EQ(railway::gtfs::describe(overnight, overnight.conflicts[0]),
+              "trip v-night and trip v-late of train BUS both run from 2024-01-06 01:30:00 to 2024-01-06 02:30:00");
 }
 
 // The DETAIL of a refused feed stays readable: at most max_listed pairs, each line cut at

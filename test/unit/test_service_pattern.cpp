@@ -261,7 +261,8 @@ TEST(ServicePattern, ValidateRejectsEachBadField) {
     bad([](ServicePattern& p) { p.last_day = p.first_day - 1; });
     bad([](ServicePattern& p) { p.days = 0; });
     bad([](ServicePattern& p) { p.days = 0xFF; });
-    for (int i = 0; i < 7; ++i) bad([i](ServicePattern& p) { p.pad[i] = 1; });
+    for (int i = 0; i < 6; ++i) bad([i](ServicePattern& p) { p.pad[i] = 1; });
+    bad([](ServicePattern& p) { p.kind = static_cast<TrainKind>(2); });
 }
 
 TEST(ServicePattern, EqualityIsByteEquality) {
@@ -701,7 +702,9 @@ TEST(ServicePattern, ParseErrorsSayWhatWasExpectedWhere) {
         {"22:00:00 for 08:00:00 on 12345-- from 2024-01-01 to 2023-12-31",
          "a first date on or before the last date at position 39"},
         {"22:00:00 for 08:00:00 on 12345-- from 2024-01-01 to 2024-12-31 x",
-         "end of input at position 64"},
+         "\"numbered\", \"vehicle\" or end of input at position 64"},
+        {"22:00:00 for 08:00:00 on 12345-- from 2024-01-01 to 2024-12-31 numbered x",
+         "end of input at position 73"},
         {"22:00:00 for 08:00:00 on 12345-- from 2024-01-01 to 2024-12-31 BC",
          "a first date on or before the last date at position 39"},
     };

@@ -14,6 +14,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     proposed railway.service_pattern;
+    proposed_kind text;
 BEGIN
     IF check_schedule_conflicts.train_id IS NULL THEN
         RAISE EXCEPTION 'train_id must not be NULL'
@@ -26,6 +27,12 @@ BEGIN
                                         check_schedule_conflicts.running_days,
                                         check_schedule_conflicts.effective_start_date,
                                         check_schedule_conflicts.effective_end_date);
+    -- The train's kind decides the rule (a numbered train's runs conflict only on the same
+    -- departure date; numbered, the default, when the train does not exist: it then has no
+    -- schedules anyway).
+    proposed_kind := COALESCE((SELECT t.kind FROM railway.trains t
+                               WHERE t.id OPERATOR(pg_catalog.=) check_schedule_conflicts.train_id),
+                              'numbered');
     -- The query computes the pattern again in a subquery from the arguments instead of using
     -- the variable: its parameters are then all of built-in types, which Citus can ship with
     -- the query to the shard of the train (it sends a parameter of an extension type without
@@ -40,11 +47,12 @@ BEGIN
                                          check_schedule_conflicts.scheduled_arrival,
                                          check_schedule_conflicts.running_days,
                                          check_schedule_conflicts.effective_start_date,
-                                         check_schedule_conflicts.effective_end_date) AS proposed) p
+                                         check_schedule_conflicts.effective_end_date,
+                                         proposed_kind) AS proposed) p
     CROSS JOIN railway.schedules s
     CROSS JOIN LATERAL (SELECT railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
                                                        s.running_days, s.effective_start_date,
-                                                       s.effective_end_date) AS pattern) c
+                                                       s.effective_end_date, s.train_kind) AS pattern) c
     JOIN railway.trains t ON t.id = s.train_id
     JOIN railway.locations dl ON dl.id = s.departure_location_id
     JOIN railway.locations al ON al.id = s.arrival_location_id
@@ -55,6 +63,8 @@ BEGIN
     ORDER BY lower(railway.first_conflict(p.proposed, c.pattern)), s.id;
 END
 $$;
+COMMENT ON FUNCTION railway.check_schedule_conflicts(integer, timestamp, timestamp, boolean[], timestamp, timestamp, integer) IS
+    'The active schedules of a train that a proposed schedule would conflict with (exact: running days, effective dates, overnight runs, and the train''s kind: a numbered train''s runs only on the same departure date), earliest conflict first; exclude_id skips the row being edited.';
 
 CREATE OR REPLACE FUNCTION railway.schedule_overview(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
     RETURNS TABLE (date date, total_schedules bigint, completed bigint, delayed bigint,
