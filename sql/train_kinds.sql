@@ -184,5 +184,20 @@ SELECT id, train_kind, status FROM railway.schedules WHERE train_id = 4 ORDER BY
 SELECT * FROM railway.find_conflicts();
 SELECT train_id, train_kind, count(*) FROM railway.schedules GROUP BY 1, 2 ORDER BY 1, 2;
 
+-- railway.set_train_kind() does the same in one call (on a Citus cluster, where the key cannot
+-- cascade, it is the way): refused with 23P01 when the schedules would conflict (12302's
+-- Saturday run is active again), and for a train that does not exist; otherwise the cascade
+-- has already moved the schedules on one server, so it reports 0 more.
+SELECT railway.set_train_kind(4, 'vehicle') AS saturday_run_active;
+\echo :LAST_ERROR_SQLSTATE
+UPDATE railway.schedules SET status = 'cancelled', is_cancelled = true WHERE id = 21;
+SELECT railway.set_train_kind(4, 'vehicle') AS kind_to_vehicle;
+SELECT railway.set_train_kind(1, 'vehicle') AS conflicting;
+\echo :LAST_ERROR_SQLSTATE
+SELECT railway.set_train_kind(999, 'vehicle') AS no_such_train;
+\echo :LAST_ERROR_SQLSTATE
+SELECT id, kind FROM railway.trains WHERE id IN (1, 4) ORDER BY id;
+SELECT id, train_kind, status FROM railway.schedules WHERE train_id = 4 ORDER BY id;
+
 -- Clean up for the following tests.
 TRUNCATE railway.schedules, railway.trains, railway.locations RESTART IDENTITY;

@@ -144,6 +144,19 @@ rcs=$(concurrent "$train_a" '2030-01-01 12:00' "$train_b" '2030-01-01 12:00')
 [ "$rcs" = "0 0" ] || { cat "$work"/session*.log; fail "two trains on different workers at once: exit codes $rcs"; }
 echo "two trains on different workers at once: both committed"
 
+# A train's kind changes on the cluster through railway.set_train_kind() (the key of the kind
+# cannot cascade there): the schedules follow, and a plain UPDATE of the kind is refused at commit.
+n_a=$(coord -c "SELECT count(*) FROM railway.schedules WHERE train_id = $train_a")
+[ "$(coord -c "SELECT railway.set_train_kind($train_a, 'vehicle')")" = "$n_a" ] || fail "set_train_kind did not move the $n_a schedules"
+[ "$(coord -c "SELECT count(*) FROM railway.schedules WHERE train_id = $train_a AND train_kind = 'vehicle'")" = "$n_a" ] \
+    || fail "the schedules' kind did not follow the train"
+coord -c "SELECT railway.set_train_kind($train_a, 'numbered')" >/dev/null || fail "set_train_kind back to numbered failed"
+if coord -c "UPDATE railway.trains SET kind = 'vehicle' WHERE id = $train_a" 2>"$work/kind.log"; then
+    fail "a plain UPDATE of a kind left the schedules' copy behind"
+fi
+grep -q 'schedules_train_kind_fkey' "$work/kind.log" || { cat "$work/kind.log"; fail "the kind's key did not refuse the plain UPDATE"; }
+echo "kind changes: set_train_kind moves $n_a schedules, a plain UPDATE is refused by the key at commit"
+
 # 5. Conflicts written in with the validation bypassed (trigger disabled, constraint dropped),
 #    the same rows on both: find_conflicts() must find them on the cluster too.
 disable="ALTER TABLE railway.schedules DISABLE TRIGGER validate_schedule"

@@ -242,6 +242,7 @@ DECLARE
     -- railway requires it"). They come back once the referenced tables are reference tables.
     adapt constant text[] := ARRAY[
         'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_train_id_fkey',
+        'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_train_kind_fkey',
         'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_departure_location_id_fkey',
         'ALTER TABLE railway.schedules DROP CONSTRAINT IF EXISTS schedules_arrival_location_id_fkey',
         -- Every unique key of a distributed table contains its distribution column.
@@ -299,6 +300,13 @@ BEGIN
     -- One ALTER per constraint: Citus refuses ADD CONSTRAINT with other subcommands.
     ALTER TABLE railway.schedules ADD CONSTRAINT schedules_train_id_fkey FOREIGN KEY (train_id)
         REFERENCES railway.trains (id) ON DELETE RESTRICT;
+    -- The copy of the train's kind is the train's (numbered trains and vehicles). Citus refuses
+    -- ON UPDATE CASCADE on a key that holds the distribution column, so on a cluster the key is
+    -- checked at commit and railway.set_train_kind() changes both sides in one transaction.
+    ALTER TABLE railway.schedules ADD CONSTRAINT schedules_train_kind_fkey FOREIGN KEY (train_id, train_kind)
+        REFERENCES railway.trains (id, kind) ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED;
+    COMMENT ON CONSTRAINT schedules_train_kind_fkey ON railway.schedules IS
+        'train_kind is the kind of the train (on a Citus cluster checked at commit: change a kind with railway.set_train_kind()).';
     ALTER TABLE railway.schedules ADD CONSTRAINT schedules_departure_location_id_fkey
         FOREIGN KEY (departure_location_id) REFERENCES railway.locations (id) ON DELETE RESTRICT;
     ALTER TABLE railway.schedules ADD CONSTRAINT schedules_arrival_location_id_fkey
@@ -347,3 +355,35 @@ COMMENT ON FUNCTION railway.cluster_audit_log(timestamptz) IS
     'The audit trail of the whole cluster since a time: this node''s railway.audit_log and, on a Citus coordinator, every worker''s (the changes of the shards it holds), with the node each row is on. On one server: railway.audit_log.';
 REVOKE ALL ON FUNCTION railway.cluster_audit_log(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION railway.cluster_audit_log(timestamptz) TO railway_admin;
+
+-- Changing a train's kind. On one server `UPDATE railway.trains SET kind = ...` is enough (the
+-- key (train_id, train_kind) cascades to the schedules, whose trigger and exclusion constraint
+-- re-check them by the new rule); on a Citus cluster that key cannot cascade and is checked at
+-- commit, so the schedules' copy is updated in the same transaction here. Works on both.
+CREATE FUNCTION railway.set_train_kind(train_id integer, kind text) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    moved bigint;
+BEGIN
+    IF set_train_kind.train_id IS NULL OR set_train_kind.kind IS NULL THEN
+        RAISE EXCEPTION 'train_id and kind must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    UPDATE railway.trains t SET kind = set_train_kind.kind
+    WHERE t.id OPERATOR(pg_catalog.=) set_train_kind.train_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'train % does not exist', set_train_kind.train_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    UPDATE railway.schedules s SET train_kind = set_train_kind.kind
+    WHERE s.train_id OPERATOR(pg_catalog.=) set_train_kind.train_id
+      AND s.train_kind OPERATOR(pg_catalog.<>) set_train_kind.kind;
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    RETURN moved;
+END
+$function$;
+COMMENT ON FUNCTION railway.set_train_kind(integer, text) IS
+    'Makes a train numbered or a vehicle, its schedules'' copy of the kind too, in one transaction (needed on a Citus cluster, where the key cannot cascade; on one server the cascade has already done it and 0 is returned). The schedules are re-checked by the new rule: 23P01 when they would conflict. Returns how many schedules it updated. Runs with the caller''s rights (railway_admin).';
+REVOKE ALL ON FUNCTION railway.set_train_kind(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION railway.set_train_kind(integer, text) TO railway_admin;
