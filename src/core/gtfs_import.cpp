@@ -441,6 +441,37 @@ std::vector<int64_t> frequency_starts(const std::vector<FeedBuilder::Frequency>&
 }
 }  // namespace
 
+std::optional<std::pair<int32_t, int32_t>> FeedBuilder::date_span() const {
+    std::optional<std::pair<int32_t, int32_t>> span;
+    auto extend = [&](int32_t day) {
+        if (!span) span = std::make_pair(day, day);
+        span->first = std::min(span->first, day);
+        span->second = std::max(span->second, day);
+    };
+    for (const auto& [id, service] : services_) {
+        if (service.range) {
+            extend(service.range->first);
+            extend(service.range->second);
+        }
+        for (int32_t day : service.added) extend(day);
+    }
+    return span;
+}
+
+int64_t FeedBuilder::local_departure(int32_t day, int64_t seconds) const {
+    auto offset_at_utc = [&](int64_t utc) -> int64_t {
+        // The last transition at or before utc gives the offset; before the first, its "before".
+        const auto after = std::upper_bound(transitions_.begin(), transitions_.end(), utc,
+                                            [](int64_t t, const Transition& x) { return t < x.utc_s; });
+        return after == transitions_.begin() ? transitions_.front().before_s : std::prev(after)->after_s;
+    };
+    const int64_t noon_local = int64_t{day} * 86400 + 43200;
+    const int64_t guess = offset_at_utc(noon_local);
+    const int64_t noon_utc = noon_local - offset_at_utc(noon_local - guess);
+    const int64_t instant = noon_utc - 43200 + seconds;
+    return instant + offset_at_utc(instant);
+}
+
 std::vector<std::string> FeedBuilder::train_numbers() const {
     std::vector<std::string> numbers;
     for (const Trip& trip : trips_) {
@@ -656,7 +687,47 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
                 plan.skipped.push_back(SkippedTrip{instance.trip_id, number, reason, kind, "trips.txt", trip.line});
             };
             const int32_t shift = static_cast<int32_t>(dep / 86400);
-            const std::vector<DatePattern>& date_patterns = service_patterns(trip.service_id, shift);
+            // (dates, local departure time of day in seconds) of the runs.
+            std::vector<std::pair<DatePattern, int64_t>> date_patterns;
+            for (const DatePattern& dates : service_patterns(trip.service_id, shift))
+                date_patterns.emplace_back(dates, dep % 86400);
+            if (!transitions_.empty() && !date_patterns.empty()) {
+                // Service dates whose runs leave at another local time than midnight + dep: near
+                // the offset changes only.
+                const Service& service = services_.at(trip.service_id);
+                auto runs_on = [&](int32_t day) {
+                    if (std::find(service.removed.begin(), service.removed.end(), day) != service.removed.end()) return false;
+                    if (std::find(service.added.begin(), service.added.end(), day) != service.added.end()) return true;
+                    return service.range && day >= service.range->first && day <= service.range->second &&
+                           (service.days & weekday_bit(day)) != 0;
+                };
+                std::map<int32_t, int64_t> special;  // service date -> local departure
+                for (const Transition& transition : transitions_) {
+                    const int32_t change_day = static_cast<int32_t>((transition.utc_s + transition.after_s) / 86400);
+                    for (int32_t day = change_day - shift - 1; day <= change_day + 1; ++day) {
+                        if (!runs_on(day)) continue;
+                        const int64_t local = local_departure(day, dep);
+                        if (local != int64_t{day} * 86400 + dep) special[day] = local;
+                    }
+                }
+                if (!special.empty()) {
+                    std::vector<int32_t> normal;
+                    for (int32_t day : service_dates(service.days, service.range, service.added, service.removed))
+                        if (special.count(day) == 0) normal.push_back(day + shift);
+                    date_patterns.clear();
+                    for (const DatePattern& dates : split_into_patterns(normal)) date_patterns.emplace_back(dates, dep % 86400);
+                    std::map<int64_t, std::vector<int32_t>> by_time;  // local time of day -> departure dates
+                    for (const auto& [day, local] : special) {
+                        const int64_t local_day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+                        by_time[local - local_day * 86400].push_back(static_cast<int32_t>(local_day));
+                    }
+                    for (auto& [time_of_day, days] : by_time) {
+                        std::sort(days.begin(), days.end());
+                        days.erase(std::unique(days.begin(), days.end()), days.end());
+                        for (const DatePattern& dates : split_into_patterns(days)) date_patterns.emplace_back(dates, time_of_day);
+                    }
+                }
+            }
             if (date_patterns.empty()) {
                 skip("no_dates", "its service " + quoted(trip.service_id) + " has no dates");
                 continue;
@@ -689,9 +760,9 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
             planned.to_location = location_of_stop[last.stop];
             planned.departure_s = dep;
             planned.arrival_s = arr;
-            for (const DatePattern& dates_pattern : date_patterns) {
+            for (const auto& [dates_pattern, time_of_day] : date_patterns) {
                 ServicePattern pattern{};
-                pattern.departure_us = (dep % 86400) * kUsecPerSecond;
+                pattern.departure_us = time_of_day * kUsecPerSecond;
                 pattern.duration_us = (arr - dep) * kUsecPerSecond;
                 pattern.first_day = dates_pattern.first_day;
                 pattern.last_day = dates_pattern.last_day;

@@ -188,6 +188,20 @@ public:
                                 int64_t first_line);
     // A notice of the reading (blank line, short row), as tools/gtfs_import.sh found it.
     void add_notice(Notice notice);
+    // The feed's timezone (agency_timezone) as its UTC offset changes: GTFS times count from
+    // "noon minus 12 h" of the service day, which is not midnight on the days the offset changes.
+    // A run's departure is the local (wall-clock) time of that instant plus the GTFS time; its
+    // duration stays the feed's (last arrival minus first departure, elapsed time). Without
+    // transitions (no timezone, or one without changes), times count from midnight.
+    struct Transition {
+        int64_t utc_s;       // the instant, seconds since 2000-01-01 00:00 UTC
+        int32_t before_s;    // UTC offset before (seconds east of UTC)
+        int32_t after_s;     // and after
+    };
+    void set_transitions(std::vector<Transition> transitions) { transitions_ = std::move(transitions); }
+    // The first and last date any service of the feed names (calendar ranges and exceptions).
+    std::optional<std::pair<int32_t, int32_t>> date_span() const;
+
     // Throw on the first malformed row or unloadable trip instead of skipping it.
     bool strict = false;
 
@@ -254,6 +268,10 @@ private:
     void trip_problem(Trip& trip, const char* state, const char* kind, const char* file, int64_t line,
                       const std::string& reason, std::string detail = {});
     std::vector<Notice> notices_;
+    std::vector<Transition> transitions_;
+    // The local departure, in seconds since 2000-01-01 local, of a run of service date `day`
+    // leaving at GTFS time `seconds` (noon minus 12 h, with transitions_).
+    int64_t local_departure(int32_t day, int64_t seconds) const;
     struct Stored {
         std::string train_number;
         int64_t schedule_id;

@@ -30,6 +30,7 @@ extern "C" {
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
+#include "pgtime.h"
 }
 
 namespace railway::pg {
@@ -262,6 +263,38 @@ gtfs::Plan read_and_plan(ConflictMode mode, bool strict, std::optional<std::stri
                      [&](int64_t line, const std::vector<std::string_view>& f) {
                          feed.add_frequency(line, f[0], f[1], f[2], f[3], f[4]);
                      });
+    }
+
+    // The feed's timezone: PostgreSQL's zone data gives its UTC offset changes over the feed's
+    // dates (GTFS times count from noon minus 12 h; see FeedBuilder::set_transitions).
+    if (timezone != nullptr && *timezone) {
+        const std::string name = **timezone;
+        pg_tz* zone = pg_guarded([&] { return pg_tzset(name.c_str()); });
+        if (zone == nullptr) {
+            feed.add_notice(gtfs::Notice{"agency.txt", 0, "bad_row",
+                                         "agency_timezone \"" + name + "\" is not a timezone PostgreSQL knows; the "
+                                         "feed is kept without one and its times count from midnight", {}});
+            timezone->reset();
+        } else if (const auto span = feed.date_span();
+                   span && int64_t{span->second} - span->first <= gtfs::kMaxListedDays) {
+            constexpr int64_t kUnixToPostgres = 946684800;  // 1970-01-01 to 2000-01-01, seconds
+            std::vector<FeedBuilder::Transition> transitions;
+            pg_time_t at = (int64_t{span->first} - 3) * 86400 + kUnixToPostgres;
+            const pg_time_t end = (int64_t{span->second} + 12) * 86400 + kUnixToPostgres;
+            while (at < end) {
+                long before = 0, after = 0;
+                int before_dst = 0, after_dst = 0;
+                pg_time_t boundary = 0;
+                const int found = pg_guarded([&] {
+                    return pg_next_dst_boundary(&at, &before, &before_dst, &boundary, &after, &after_dst, zone);
+                });
+                if (found != 1 || boundary <= at || boundary >= end) break;
+                transitions.push_back(FeedBuilder::Transition{boundary - kUnixToPostgres, static_cast<int32_t>(before),
+                                                              static_cast<int32_t>(after)});
+                at = boundary;
+            }
+            feed.set_transitions(std::move(transitions));
+        }
     }
 
     // The stored active schedules of the trains the feed uses.
@@ -580,26 +613,6 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
         }
         std::optional<std::string> timezone;
         gtfs::Plan plan = read_and_plan(mode, strict, &timezone);
-        if (timezone) {
-            // A timezone PostgreSQL does not know is kept out (with a notice in the report).
-            Oid types[1] = {TEXTOID};
-            Datum zone = text_datum(*timezone);
-            spi_query("SELECT pg_catalog.count(*) FROM pg_catalog.pg_timezone_names "
-                      "WHERE name OPERATOR(pg_catalog.=) $1",
-                      1, types, &zone, nullptr);
-            bool is_null;
-            const int64 known = DatumGetInt64(spi_value(0, 1, &is_null));
-            spi_free_result();
-            if (known == 0) {
-                if (strict)
-                    throw Error(sqlstate::invalid_parameter_value,
-                                "agency.txt: agency_timezone \"" + *timezone + "\" is not a timezone PostgreSQL knows");
-                plan.notices.push_back(gtfs::Notice{
-                    "agency.txt", 0, "bad_row", "agency_timezone \"" + *timezone + "\" is not a timezone PostgreSQL knows; "
-                    "the feed is kept without one", {}});
-                timezone.reset();
-            }
-        }
         const bool loadable = std::any_of(plan.trips.begin(), plan.trips.end(),
                                           [](const gtfs::PlannedTrip& trip) { return !trip.skipped; });
         if (!loadable && (mode != ConflictMode::refuse || plan.conflicts.empty())) {

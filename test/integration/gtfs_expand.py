@@ -6,7 +6,10 @@ skipped, short rows read as empty fields), lists every service date (calendar.tx
 between start and end, plus calendar_dates.txt additions, minus removals), and turns every trip
 into one concrete [start, end) interval per service date: start = service date 00:00 + the first
 stop's departure_time, end = service date 00:00 + the last stop's arrival_time (times may pass
-24:00:00). A trip with frequencies.txt rows stands for trips "<trip_id>@<HH:MM:SS>" leaving at
+24:00:00). With an agency_timezone (agency.txt), a GTFS time counts from "noon minus 12 h" of the
+service date (Python's zoneinfo, not PostgreSQL's zone code): start = the local wall-clock time
+of that instant + the departure time, end = start + (last arrival - first departure), which
+differs from midnight + time on the days the UTC offset changes. A trip with frequencies.txt rows stands for trips "<trip_id>@<HH:MM:SS>" leaving at
 start_time + k * headway_secs (start_time <= t < end_time), its times shifted by t minus its
 first departure. Two trips conflict when they have the same vehicle (block_id, else
 trip_short_name, else trip_id; a frequency trip without block_id: its own "<trip_id>@..." id)
@@ -24,12 +27,15 @@ arrival = departure (zero_duration), a service without dates (no_dates).
                                             the earliest overlap; trips listed in SKIPFILE
                                             (one trip_id a line) are left out first
   gtfs_expand.py skips DIR                  kind<TAB>count of the trips left out, sorted
+  gtfs_expand.py dst DIR                    how many runs leave at another time than midnight +
+                                            departure_time (runs near the UTC offset changes)
 """
 import csv
 import datetime
 import os
 import re
 import sys
+import zoneinfo
 from collections import Counter, defaultdict
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -153,17 +159,28 @@ def plan(directory):
     for trip_id in [t for t, r in runs.items() if not dates[r[3]]]:
         del runs[trip_id]
         skips["no_dates"] += 1
+    zones = [r["agency_timezone"] for r in rows(directory, "agency.txt") if r.get("agency_timezone")]
+    global ZONE
+    ZONE = zoneinfo.ZoneInfo(zones[0]) if zones else None
     return runs, dates, skips
+
+
+ZONE = None
+UTC = datetime.timezone.utc
 
 
 def intervals(run, dates, window=None):
     _, dep, arr, service = run
     for d in dates[service]:
-        midnight = datetime.datetime.combine(d, datetime.time())
-        start = midnight + datetime.timedelta(seconds=dep)
+        if ZONE is None:
+            start = datetime.datetime.combine(d, datetime.time()) + datetime.timedelta(seconds=dep)
+        else:
+            noon = datetime.datetime.combine(d, datetime.time(12), tzinfo=ZONE).astimezone(UTC)
+            instant = noon - datetime.timedelta(hours=12) + datetime.timedelta(seconds=dep)
+            start = instant.astimezone(ZONE).replace(tzinfo=None)
         if window and not (window[0] <= start.date() <= window[1]):
             continue
-        yield start, midnight + datetime.timedelta(seconds=arr)
+        yield start, start + datetime.timedelta(seconds=arr - dep)
 
 
 def main():
@@ -172,6 +189,13 @@ def main():
     if command == "skips":
         for kind, count in sorted(skips.items()):
             print(f"{kind}\t{count}")
+        return
+    if command == "dst":
+        moved = 0
+        for run in runs.values():
+            for (start, _), d in zip(intervals(run, dates), dates[run[3]]):
+                moved += start != datetime.datetime.combine(d, datetime.time()) + datetime.timedelta(seconds=run[1])
+        print(moved)
         return
     if command == "occurrences":
         window = None

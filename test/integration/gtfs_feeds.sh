@@ -105,9 +105,61 @@ export -f check_feed
 # Largest first, two at a time.
 ls -S "$data"/${RAILWAY_GTFS_FEEDS:-*}.zip | xargs -P 2 -I{} bash -c 'check_feed "$1"' _ {} || { echo "FAILED: a feed"; exit 1; }
 
+fail() { echo "FAILED: $*"; exit 1; }
+[ -d "$work/trimet-2-routes-2021" ] && [ -d "$work/gtfs-example" ] || { echo "GTFS feeds: the feeds checked equal the expansion"; exit 0; }
+
+# Daylight-saving change days: a copy of the TriMet feed (America/Los_Angeles, after-midnight
+# trips) with a service's date moved onto the Saturdays before both 2021-22 changes.
+# GTFS times count from noon minus 12 h: runs near the change leave an hour earlier or later
+# than midnight + time; the expansion (Python's zoneinfo) must see such runs, and the loaded
+# runs and conflicts must equal it.
+dst=$work/dst-trimet
+cp -r "$work/trimet-2-routes-2021" "$dst"
+python3 - "$dst" <<'PY'
+import csv, sys
+d = sys.argv[1]
+with open(f"{d}/calendar_dates.txt", newline="", encoding="utf-8-sig") as f:
+    reader = csv.DictReader(f); fields = reader.fieldnames; rows = list(reader)
+# Y.607 (New Year's Eve: trips leaving at 26:00-28:59, i.e. 02:00-04:59 the next morning) moved
+# from 2021-12-31 onto the Saturdays before both changes: in autumn its runs leave during the
+# repeated hour or an hour earlier than midnight + time, in spring an hour later.
+# It replaces the Saturday services of 2021-11-06 (which would share its blocks).
+rows = [r for r in rows if r["service_id"] != "Y.607" and r["date"] != "20211106"]
+rows += [dict({k: "" for k in fields}, service_id="Y.607", date=day, exception_type="1") for day in ("20211106", "20220312")]
+with open(f"{d}/calendar_dates.txt", "w", newline="", encoding="utf-8") as f:
+    w = csv.DictWriter(f, fieldnames=fields); w.writeheader(); w.writerows(rows)
+PY
+moved=$(python3 "$root/test/integration/gtfs_expand.py" dst "$dst")
+[ "$moved" -gt 0 ] || fail "no run of the DST variant leaves at another time than midnight + time"
+dropdb --if-exists railway_feed_dst 2>/dev/null; createdb railway_feed_dst
+psql -X -q -v ON_ERROR_STOP=1 -d railway_feed_dst -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION railway CASCADE'
+# railway's times are local wall-clock times: in the repeated autumn hour, a block's runs at
+# 01:xx PDT and 01:xx PST overlap. The expansion sees the same pairs; the import refuses them by
+# default and loads the rest with --skip-conflicting.
+python3 "$root/test/integration/gtfs_expand.py" conflicts "$dst" >"$work/dst.pairs.expected"
+[ -s "$work/dst.pairs.expected" ] || fail "DST variant: the expansion sees no conflict in the repeated hour"
+if "$root/tools/gtfs_import.sh" "$dst" railway_feed_dst >"$work/dst.out" 2>&1; then fail "DST variant: conflicts were loaded"; fi
+grep -q "has $(wc -l <"$work/dst.pairs.expected") conflicting pairs" "$work/dst.out" || { cat "$work/dst.out"; fail "DST variant: refusal differs from the expansion's pairs"; }
+status=0; "$root/tools/gtfs_import.sh" --skip-conflicting "$dst" railway_feed_dst >"$work/dst.out" 2>&1 || status=$?
+[ "$status" = 3 ] || { cat "$work/dst.out"; fail "DST variant: --skip-conflicting exited with $status"; }
+sed -n 's/^    trip \([^ ]*\) (train .*): it conflicts with .*/\1/p' "$work/dst.out" >"$work/dst.left_out"
+python3 "$root/test/integration/gtfs_expand.py" occurrences "$dst" \
+    | awk -F'\t' 'NR == FNR { out[$1] = 1; next } !($1 in out)' "$work/dst.left_out" - | LC_ALL=C sort >"$work/dst.occ.expected"
+psql -X -At -F $'\t' -d railway_feed_dst -c "SELECT g.trip_id, lower(o), upper(o)
+    FROM railway.gtfs_trips g JOIN railway.schedules s ON s.id = g.schedule_id
+    CROSS JOIN LATERAL railway.occurrences(
+        railway.service_pattern(s.scheduled_departure, s.scheduled_arrival, s.running_days,
+                                s.effective_start_date, s.effective_end_date),
+        s.effective_start_date::date, s.effective_end_date::date) o" | LC_ALL=C sort >"$work/dst.occ.actual"
+cmp -s "$work/dst.occ.expected" "$work/dst.occ.actual" || {
+    diff "$work/dst.occ.expected" "$work/dst.occ.actual" | head -n 10; fail "DST variant: loaded runs differ from the expansion"; }
+[ "$(psql -X -At -d railway_feed_dst -c 'SELECT count(*) FROM railway.find_conflicts()')" = 0 ] || fail "DST variant: conflicts loaded"
+[ -z "$(python3 "$root/test/integration/gtfs_expand.py" conflicts "$dst" "$work/dst.left_out")" ] || fail "DST variant: kept trips conflict in the expansion"
+[ "$(psql -X -At -d railway_feed_dst -c "SELECT timezone FROM railway.gtfs_feeds")" = America/Los_Angeles ] || fail "the feed's timezone was not kept"
+echo "DST variant of trimet: $(wc -l <"$work/dst.occ.actual") runs equal the expansion, $moved of them moved by the offset change; $(wc -l <"$work/dst.pairs.expected") pairs overlap in the repeated hour (refused, then skipped: $(wc -l <"$work/dst.left_out") trips)"
+
 # Corrupted copies of the example feed, one imperfection each: the notice names file and line.
 base=$work/gtfs-example
-fail() { echo "FAILED: $*"; exit 1; }
 corrupt() {  # corrupt NAME PYTHON: a copy of the example feed changed by PYTHON (d = its folder)
     rm -rf "$work/c-$1"; cp -r "$base" "$work/c-$1"
     python3 -c "import sys; d = sys.argv[1]; $2" "$work/c-$1"

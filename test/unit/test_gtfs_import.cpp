@@ -527,3 +527,35 @@ TEST(GtfsImportRandom, MatchesDayByDayExpansion) {
 }
 
 }  // namespace
+
+TEST(GtfsImport, NoonMinusTwelveHoursOnDaylightSavingDays) {
+    // America/Los_Angeles: 2024-03-10 10:00 UTC (PST to PDT), 2024-11-03 09:00 UTC (PDT to PST).
+    const int64_t march10 = railway::parse_gtfs_date("20240310");
+    const int64_t november3 = railway::parse_gtfs_date("20241103");
+    FeedBuilder feed;
+    feed.add_stop(2, "A", "", "Alpha", "");
+    feed.add_stop(3, "B", "", "Bravo", "");
+    feed.add_calendar_date(2, "SUN", "20240310", "1");
+    feed.add_calendar_date(3, "SUN", "20240317", "1");
+    feed.add_calendar_date(4, "SAT", "20241102", "1");
+    add_trip(feed, 2, "early", "SUN", "", "01:30:00", "02:30:00");  // before the spring change
+    add_trip(feed, 3, "late", "SAT", "", "26:30:00", "27:00:00");   // after the autumn change
+    feed.set_transitions({{march10 * 86400 + 10 * 3600, -28800, -25200},
+                          {november3 * 86400 + 9 * 3600, -25200, -28800}});
+    const Plan plan = feed.plan(ConflictMode::refuse);
+    ASSERT_EQ(plan.trips.size(), 2u);
+    // 2024-03-10: noon PDT minus 12 h is 23:00 PST the day before: 01:30:00 is 00:30 local;
+    // 2024-03-17 is an ordinary day.
+    ASSERT_EQ(plan.trips[0].patterns.size(), 2u);
+    std::vector<std::pair<int32_t, int64_t>> early;
+    for (const auto& p : plan.trips[0].patterns) early.emplace_back(p.first_day, p.departure_us / railway::kUsecPerSecond);
+    std::sort(early.begin(), early.end());
+    EXPECT_EQ(early[0], std::make_pair(static_cast<int32_t>(march10), int64_t{30 * 60}));
+    EXPECT_EQ(early[1], std::make_pair(static_cast<int32_t>(march10 + 7), int64_t{90 * 60}));
+    EXPECT_EQ(plan.trips[0].patterns[0].duration_us, int64_t{3600} * railway::kUsecPerSecond);
+    // Saturday 2024-11-02, 26:30:00: noon PDT minus 12 h is 00:00 PDT; 26.5 h later is 01:30 PST
+    // on Sunday (not 02:30).
+    ASSERT_EQ(plan.trips[1].patterns.size(), 1u);
+    EXPECT_EQ(plan.trips[1].patterns[0].first_day, november3);
+    EXPECT_EQ(plan.trips[1].patterns[0].departure_us, int64_t{90 * 60} * railway::kUsecPerSecond);
+}
