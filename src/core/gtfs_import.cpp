@@ -6,6 +6,7 @@
 #include "date_patterns.hpp"
 #include "error.hpp"
 #include "interrupts.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,7 +22,6 @@ constexpr const char* kForeignKeyViolation = "23503";
 constexpr const char* kFeatureNotSupported = "0A000";
 constexpr const char* kProgramLimitExceeded = "54000";
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 [[noreturn]] void fail(const char* state, const char* file, int64_t line, const std::string& reason,
                        std::string detail = {}, std::string hint = {}) {
@@ -51,11 +51,7 @@ bool window_less(const Window& a, const Window& b) {
 
 }  // namespace
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
+std::string_view trim(std::string_view text) { return trim_spaces(text); }
 
 std::string short_id(std::string_view id, size_t max_length) {
     if (id.size() <= max_length) return std::string(id);
