@@ -78,7 +78,8 @@ ConflictMode parse_conflict_mode(std::string_view text) {
     if (text == "refuse") return ConflictMode::refuse;
     if (text == "skip") return ConflictMode::skip;
     if (text == "keep") return ConflictMode::keep;
-    throw Error(sqlstate::invalid_parameter_value, "unknown conflict mode " + quoted(text),
+    // Shown whole: the caller's argument, not feed data (PostgreSQL's error path bounds it).
+    throw Error(sqlstate::invalid_parameter_value, "unknown conflict mode " + quoted(text, std::string_view::npos),
                 "refuse: refuse a feed with conflicting trips (the default); skip: load the other "
                 "trips and list those left out; keep: load every trip and list the conflicts.");
 }
@@ -538,15 +539,8 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
             continue;
         }
         const bool plain = service.added.empty() && service.removed.empty();
-        if (!plain && service.days != 0 && service.range && service.calendar_line &&
-            int64_t{service.range->second} - service.range->first + 1 > kMaxListedDays && !strict) {
-            plan.notices.push_back(Notice{"calendar.txt", *service.calendar_line, "bad_row",
-                                          "service " + quoted(service_id) + " spans more than " +
-                                              std::to_string(kMaxListedDays) +
-                                              " days and has exceptions in calendar_dates.txt; left out", {}});
-            bad_services.insert(service_id);
-            continue;
-        }
+        // A resource limit, not a malformed row: refused also when not strict (listing such a
+        // service's dates would take unbounded work).
         if (!plain && service.days != 0 && service.range && service.calendar_line &&
             int64_t{service.range->second} - service.range->first + 1 > kMaxListedDays)
             fail(kProgramLimitExceeded, "calendar.txt", *service.calendar_line,
