@@ -162,47 +162,64 @@ SELECT count(*) AS conflicts_after_loading FROM railway.find_conflicts()
 WHERE schedule_id IN (SELECT schedule_id FROM railway.gtfs_trips);
 SELECT railway.gtfs_load('gtfs-regress-3', 'ignore');
 
--- Malformed rows: the file, the line and the reason; nothing is loaded.
+-- Malformed rows with strict => true: the file, the line and the reason; nothing is loaded.
 SELECT line, trip_id, stop_sequence FROM gtfs_stop_times ORDER BY line;
 UPDATE gtfs_stop_times SET departure_time = '7:61:00' WHERE trip_id = 'extra' AND stop_sequence = '1';
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 UPDATE gtfs_stop_times SET departure_time = '07:00:00' WHERE trip_id = 'extra' AND stop_sequence = '1';
 INSERT INTO gtfs_stop_times (trip_id, arrival_time, departure_time, stop_id, stop_sequence)
 VALUES ('extra', '08:00:00', '08:00:00', 'nowhere', '3');
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 UPDATE gtfs_stop_times SET stop_id = 'gt-south', stop_sequence = '1' WHERE stop_id = 'nowhere';
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 DELETE FROM gtfs_stop_times WHERE trip_id = 'extra' AND (stop_id = 'gt-south' OR arrival_time = '08:00:00');
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 INSERT INTO gtfs_stop_times (trip_id, arrival_time, departure_time, stop_id, stop_sequence)
 VALUES ('extra', '', '', 'gt-south', '1');
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 UPDATE gtfs_stop_times SET departure_time = '07:00:00' WHERE trip_id = 'extra' AND stop_sequence = '1';
 INSERT INTO gtfs_calendar_dates (service_id, date, exception_type) VALUES ('MON', '20240230', '1');
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 DELETE FROM gtfs_calendar_dates WHERE service_id = 'MON';
 INSERT INTO gtfs_trips (route_id, service_id, trip_id) VALUES ('R9', 'MON', 'lost');
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 UPDATE gtfs_trips SET route_id = 'R1', service_id = 'NEVER' WHERE trip_id = 'lost';
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 DELETE FROM gtfs_trips WHERE trip_id = 'lost';
 ALTER TABLE gtfs_stop_times DROP COLUMN arrival_time;
-SELECT railway.gtfs_load('gtfs-bad');
+SELECT railway.gtfs_load('gtfs-bad', 'refuse', true);
 ALTER TABLE gtfs_stop_times ADD COLUMN arrival_time text;
 CREATE TEMP TABLE gtfs_frequencies (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2),
     trip_id text, start_time text, end_time text, headway_secs text);
 INSERT INTO gtfs_frequencies (trip_id, start_time, end_time, headway_secs) VALUES ('extra', '06:00:00', '09:00:00', '600');
 SELECT railway.gtfs_load('gtfs-bad');
 SELECT count(*) AS rows_of_bad_feed FROM railway.gtfs_trips WHERE feed = 'gtfs-bad';
+DROP TABLE gtfs_frequencies;
+
 
 -- After its schedules are deleted, a feed can be loaded again (its old gtfs_trips rows are
 -- cleared); clean up.
 DELETE FROM railway.schedules WHERE id IN (SELECT schedule_id FROM railway.gtfs_trips WHERE feed = 'gtfs-regress-2');
-DROP TABLE gtfs_frequencies;
 SELECT r #> '{trips}' AS trips, r -> 'schedules' AS schedules
 FROM railway.gtfs_load('gtfs-regress-2', 'skip') r;
 SELECT count(*) AS rows_of_feed FROM railway.gtfs_trips WHERE feed = 'gtfs-regress-2';
+-- Not strict (the default): each malformed row or unloadable trip is skipped and listed with
+-- its file, line and kind; the other trips load.
+UPDATE gtfs_stop_times SET departure_time = '7:61:00' WHERE trip_id = 'extra' AND stop_sequence = '1';
+INSERT INTO gtfs_stop_times (trip_id, arrival_time, departure_time, stop_id, stop_sequence)
+VALUES ('saturday', '08:00:00', '08:00:00', 'nowhere', '3'), ('ghost', '08:00:00', '08:00:00', 'gt-south', '1');
+INSERT INTO gtfs_calendar_dates (service_id, date, exception_type) VALUES ('MON', '20240230', '1');
+INSERT INTO gtfs_trips (route_id, service_id, trip_id) VALUES ('R1', 'NEVER', 'lost'), ('R1', 'MON', 'lonely');
+INSERT INTO gtfs_stop_times (trip_id, arrival_time, departure_time, stop_id, stop_sequence)
+VALUES ('lonely', '08:00:00', '08:00:00', 'gt-south', '1');
+DELETE FROM railway.schedules;
+CREATE TEMP TABLE lenient AS SELECT railway.gtfs_load('gtfs-lenient', 'skip') AS r;
+SELECT r ->> 'status' AS status, r -> 'trips' AS trips, r -> 'notice_counts' AS counts FROM lenient;
+SELECT s ->> 'file' AS file, s ->> 'line' AS line, s ->> 'kind' AS kind, s ->> 'trip_id' AS trip_id, s ->> 'reason' AS reason
+FROM lenient, jsonb_array_elements((r -> 'skipped_trips') || (r -> 'notices')) s ORDER BY 1, 2;
+SELECT DISTINCT trip_id FROM railway.gtfs_trips WHERE feed = 'gtfs-lenient' ORDER BY 1;
+SELECT feed, timezone FROM railway.gtfs_feeds ORDER BY feed;
 -- Clean up for the following tests (which expect fresh identities, as conflicts.sql leaves them).
-TRUNCATE railway.gtfs_trips, railway.schedules, railway.trains, railway.locations RESTART IDENTITY;
+TRUNCATE railway.gtfs_trips, railway.gtfs_feeds, railway.schedules, railway.trains, railway.locations RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;
 DROP TABLE gtfs_routes, gtfs_stops, gtfs_calendar, gtfs_calendar_dates, gtfs_trips, gtfs_stop_times;

@@ -1,7 +1,9 @@
 #include "date_patterns.hpp"
 
+#include "calendar.hpp"
 #include "error.hpp"
 #include "interrupts.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,77 +17,11 @@ namespace railway {
 namespace {
 
 constexpr int32_t kNoIndex = -1;
-constexpr int64_t kDaysFrom1970To2000 = 10957;
 constexpr int64_t kMaxGtfsHours = 240;
 // A segment spans at most this many cut points: that bounds the splitting work on adversarial
 // date sets (decades of random exceptions) at O(n * kMaxSegmentCuts); real calendars have a few
 // cut points per exception and never come near it.
 constexpr size_t kMaxSegmentCuts = 500;
-
-// Proleptic Gregorian calendar (H. Hinnant's algorithms), days counted from 1970-01-01.
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
-    year -= month <= 2;
-    const int64_t era = (year >= 0 ? year : year - 399) / 400;
-    const auto year_of_era = static_cast<unsigned>(year - era * 400);
-    const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    const unsigned day_of_era =
-        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;
-}
-
-struct CivilDate {
-    int64_t year;
-    unsigned month;
-    unsigned day;
-};
-
-CivilDate civil_from_days(int64_t days) {
-    days += 719468;
-    const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const auto day_of_era = static_cast<unsigned>(days - era * 146097);
-    const unsigned year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    const unsigned day_of_year =
-        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    const unsigned shifted_month = (5 * day_of_year + 2) / 153;  // March = 0
-    const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-    return {static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2), month, day};
-}
-
-bool is_leap_year(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
-
-unsigned days_in_month(int64_t year, unsigned month) {
-    static constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
-}
-
-std::string format_day(int64_t day) {
-    const CivilDate date = civil_from_days(day + kDaysFrom1970To2000);
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(date.year),
-                  date.month, date.day);
-    return buffer;
-}
-
-// Monday = 1 ... Sunday = 7; day 0 (2000-01-01) is a Saturday.
-int iso_weekday(int64_t day) { return static_cast<int>(((day + 5) % 7 + 7) % 7) + 1; }
-
-uint8_t weekday_bit(int64_t day) { return static_cast<uint8_t>(1u << (iso_weekday(day) - 1)); }
-
-// The offending text in a message, cut short so that garbage input cannot flood the log.
-std::string quoted(std::string_view text) {
-    constexpr size_t kMaxShown = 40;
-    std::string shown(text.substr(0, kMaxShown));
-    if (text.size() > kMaxShown) shown += "...";
-    return "\"" + shown + "\"";
-}
-
-std::string_view trim_spaces(std::string_view text) {
-    const size_t begin = text.find_first_not_of(" \t");
-    if (begin == std::string_view::npos) return {};
-    return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
 
 bool all_digits(std::string_view text) {
     return !text.empty() &&
@@ -399,7 +335,7 @@ void check_sorted_exceptions(const std::vector<int32_t>& additions, const std::v
                           std::back_inserter(conflicts));
     if (!conflicts.empty())
         throw Error(sqlstate::invalid_parameter_value,
-                    "service date " + format_day(conflicts.front()) + " is both added and removed",
+                    "service date " + format_date(conflicts.front()) + " is both added and removed",
                     "calendar_dates.txt has exception_type 1 and exception_type 2 for the same "
                     "service and date; GTFS allows one exception per service and date.",
                     "Keep one of the two calendar_dates.txt rows.");
@@ -456,8 +392,8 @@ std::vector<int32_t> service_dates(uint8_t calendar_days,
         const auto [first, last] = *calendar_range;
         if (first > last)
             throw Error(sqlstate::invalid_parameter_value,
-                        "calendar end date " + format_day(last) + " is before its start date " +
-                            format_day(first));
+                        "calendar end date " + format_date(last) + " is before its start date " +
+                            format_date(first));
         InterruptPoller poller(4096);
         for (int64_t day = first; calendar_days != 0 && day <= last; ++day) {
             poller.tick();
@@ -492,8 +428,8 @@ std::vector<DatePattern> split_into_patterns(const std::vector<int32_t>& sorted_
         if (sorted_dates[k - 1] >= sorted_dates[k])
             throw Error(sqlstate::invalid_parameter_value,
                         "dates to split into patterns must be sorted and distinct",
-                        "Date " + format_day(sorted_dates[k]) + " follows " +
-                            format_day(sorted_dates[k - 1]) + ".");
+                        "Date " + format_date(sorted_dates[k]) + " follows " +
+                            format_date(sorted_dates[k - 1]) + ".");
     std::vector<DatePattern> patterns = partition(sorted_dates);
     std::sort(patterns.begin(), patterns.end(), [](const DatePattern& a, const DatePattern& b) {
         if (a.first_day != b.first_day) return a.first_day < b.first_day;
@@ -531,8 +467,8 @@ int32_t parse_gtfs_date(std::string_view text) {
         throw Error(sqlstate::invalid_datetime_format, "invalid GTFS date " + quoted(text),
                     "A GTFS date is YYYYMMDD.");
     const int64_t year = digits_value(date.substr(0, 4));
-    const auto month = static_cast<unsigned>(digits_value(date.substr(4, 2)));
-    const auto day = static_cast<unsigned>(digits_value(date.substr(6, 2)));
+    const auto month = static_cast<int>(digits_value(date.substr(4, 2)));
+    const auto day = static_cast<int>(digits_value(date.substr(6, 2)));
     std::string problem;
     if (year == 0)
         problem = "There is no year 0000.";
@@ -543,7 +479,7 @@ int32_t parse_gtfs_date(std::string_view text) {
     if (!problem.empty())
         throw Error(sqlstate::datetime_field_overflow,
                     "GTFS date " + quoted(text) + " is out of range", problem);
-    return static_cast<int32_t>(days_from_civil(year, month, day) - kDaysFrom1970To2000);
+    return static_cast<int32_t>(day_from_civil(year, month, day));
 }
 
 }  // namespace railway

@@ -19,9 +19,19 @@
 //               the service's dates shifted by whole days (floor(time / 24 h)). The shifted date
 //               set is split exactly into disjoint patterns (split_into_patterns).
 //
-// Every malformed row is refused with railway::Error naming the file, the line (line 1 is the
-// header) and the reason. Trips that are valid GTFS but cannot be a railway schedule (first and
-// last stop the same, zero duration, a service without any date) are skipped with a reason.
+// A malformed row is skipped with a notice naming the file, the line (line 1 is the header),
+// its kind and the reason; a trip that cannot become a schedule (a malformed or unknown stop
+// time, fewer than two stop times, a GTFS-Flex trip, first and last stop the same, zero
+// duration, a service without any date...) is skipped with the same. Nothing is dropped
+// silently. With `strict` set, the first malformed row or unloadable trip throws railway::Error
+// instead (the importer's behaviour before 1.1), except loops, zero-duration trips and services
+// without dates, which are always skipped.
+//
+// frequencies.txt: a trip with frequencies stands for trips leaving at start_time + k ×
+// headway_secs (start_time <= t < end_time), for exact_times 1 (exactly) and 0 (the feed's
+// nominal schedule) alike; each is planned as trip "<trip_id>@<HH:MM:SS of t>", its stop times
+// shifted by t minus the template's first departure, its train the trip's block_id when set,
+// else its own id (the runs of a headway service are different vehicles).
 //
 // Trips of one train that would run at the same time conflict (the same exact test and sweep
 // as railway.find_conflicts, by the train's kind, also against the train's stored schedules). The conflict mode
@@ -101,6 +111,19 @@ struct SkippedTrip {
     std::string trip_id;
     std::string train_number;  // empty when the trip has no train yet
     std::string reason;
+    std::string kind;          // loop, one_stop, flex, bad_time, unknown_stop, conflict, ...
+    std::string file;          // where the reason is (the trip's row unless a stop time's)
+    int64_t line = 0;
+};
+
+// A row that was skipped or read with a correction (blank_line, short_row, long_row, bad_row,
+// duplicate, unknown_reference), with its file and line.
+struct Notice {
+    std::string file;
+    int64_t line;
+    std::string kind;
+    std::string reason;
+    std::string trip_id;  // when the row belongs to a trip
 };
 
 // A conflicting pair: two feed trips of the same train, or a feed trip and a stored schedule.
@@ -120,6 +143,10 @@ struct Plan {
     size_t ignored_stops = 0;                 // stops.txt rows that are not stops (stations...)
     size_t feed_trips = 0;                    // trips.txt rows
     size_t after_midnight_trips = 0;          // loadable trips whose first departure is >= 24:00
+    size_t frequency_trips = 0;               // planned trips made from frequencies.txt rows
+    std::vector<Notice> notices;              // rows skipped or corrected, file order
+    // Every notice and skipped trip counted by kind.
+    std::map<std::string, size_t> notice_counts() const;
     size_t schedules() const;                 // rows to insert: patterns of trips not skipped
 };
 
@@ -153,8 +180,38 @@ public:
     void add_stop_time(int64_t line, std::string_view trip_id, std::string_view stop_sequence,
                        std::string_view stop_id, std::string_view arrival_time,
                        std::string_view departure_time);
-    // A frequencies.txt row: frequency-based trips are not supported, the feed is refused.
-    [[noreturn]] void refuse_frequency(int64_t line, std::string_view trip_id);
+    // A stop time of a GTFS-Flex trip (a pickup/drop-off window, a location or location group):
+    // the trip is skipped as flex.
+    void add_flex_stop_time(int64_t line, std::string_view trip_id);
+    // A frequencies.txt row (after every trip).
+    void add_frequency(int64_t line, std::string_view trip_id, std::string_view start_time,
+                       std::string_view end_time, std::string_view headway_secs, std::string_view exact_times);
+    // A stop_sequence used twice in a trip (found by the caller over the whole file).
+    void add_duplicate_sequence(int64_t line, std::string_view trip_id, std::string_view stop_sequence,
+                                int64_t first_line);
+    // A notice of the reading (blank line, short row), as tools/gtfs_import.sh found it.
+    void add_notice(Notice notice);
+    // The feed's timezone (agency_timezone) as its UTC offset changes: GTFS times count from
+    // "noon minus 12 h" of the service day, which is not midnight on the days the offset changes.
+    // A run's departure is the local (wall-clock) time of that instant plus the GTFS time; its
+    // duration stays the feed's (last arrival minus first departure, elapsed time). Without
+    // transitions (no timezone, or one without changes), times count from midnight.
+    struct Transition {
+        int64_t utc_s;       // the instant, seconds since 2000-01-01 00:00 UTC
+        int32_t before_s;    // UTC offset before (seconds east of UTC)
+        int32_t after_s;     // and after
+    };
+    void set_transitions(std::vector<Transition> transitions) { transitions_ = std::move(transitions); }
+    // The first and last date any service of the feed names (calendar ranges and exceptions).
+    std::optional<std::pair<int32_t, int32_t>> date_span() const;
+
+    // Throw on the first malformed row or unloadable trip instead of skipping it.
+    bool strict = false;
+
+    // A frequencies.txt row: departures at start, start + headway, ... before end.
+    struct Frequency {
+        int64_t line, start, end, headway;
+    };
 
     // Train numbers the plan will use (call after add_trip; shortened, distinct, sorted), so the
     // caller can look up their stored schedules.
@@ -196,12 +253,30 @@ private:
         size_t stop;
         std::string arrival, departure;
     };
+    struct Problem {
+        std::string kind, file;
+        int64_t line;
+        std::string reason;
+    };
     struct Trip {
         std::string trip_id, route_id, service_id, block_id, short_name;
         int64_t line;
         size_t stop_times = 0;
         std::optional<StopTimeEnd> first, last;
+        std::optional<Problem> problem;  // the first reason the trip cannot load
+        std::vector<Frequency> frequencies;
     };
+    // A malformed row: throws when strict, else records the notice (the caller drops the row).
+    void row_notice(const char* state, const char* kind, const char* file, int64_t line, const std::string& reason,
+                    std::string_view trip_id = {}, std::string detail = {});
+    // A malformed stop time or frequency of a trip: throws when strict, else the trip is skipped.
+    void trip_problem(Trip& trip, const char* state, const char* kind, const char* file, int64_t line,
+                      const std::string& reason, std::string detail = {});
+    std::vector<Notice> notices_;
+    std::vector<Transition> transitions_;
+    // The local departure, in seconds since 2000-01-01 local, of a run of service date `day`
+    // leaving at GTFS time `seconds` (noon minus 12 h, with transitions_).
+    int64_t local_departure(int32_t day, int64_t seconds) const;
     struct Stored {
         std::string train_number;
         int64_t schedule_id;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,7 +28,9 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
+#include "pgtime.h"
 }
 
 namespace railway::pg {
@@ -50,22 +53,21 @@ constexpr const char* kStagingHint =
     "without .txt (gtfs_stops, gtfs_trips, ...), a text column per header field and a bigint "
     "column \"line\" (the file's line number, the header being line 1).";
 
-std::string quote_ident(const std::string& name) {
-    std::string quoted = "\"";
-    for (char c : name) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    return quoted + "\"";
+// A palloc'd C string as std::string (freed).
+std::string take_cstring(char* text) {
+    std::string result(text);
+    pg_guarded([&] { pfree(text); });
+    return result;
 }
 
-std::string quote_literal(std::string_view text) {
-    std::string quoted = "'";
-    for (char c : text) {
-        if (c == '\'') quoted += '\'';
-        quoted += c;
-    }
-    return quoted + "'";
+std::string quote_ident(const std::string& name) {
+    // quote_identifier returns its argument when no quotes are needed.
+    const char* quoted = pg_guarded([&] { return quote_identifier(name.c_str()); });
+    return std::string(quoted);
+}
+
+std::string quote_literal(const std::string& text) {
+    return take_cstring(pg_guarded([&] { return quote_literal_cstr(text.c_str()); }));
 }
 
 // Which staging tables exist in this session's temp schema, and their columns.
@@ -74,7 +76,8 @@ std::map<std::string, StagedFile> staged_files() {
         {"routes.txt", "gtfs_routes"},         {"stops.txt", "gtfs_stops"},
         {"calendar.txt", "gtfs_calendar"},     {"calendar_dates.txt", "gtfs_calendar_dates"},
         {"trips.txt", "gtfs_trips"},           {"stop_times.txt", "gtfs_stop_times"},
-        {"frequencies.txt", "gtfs_frequencies"}};
+        {"frequencies.txt", "gtfs_frequencies"}, {"agency.txt", "gtfs_agency"},
+        {"the importer's reading", "gtfs_notices"}};
     std::map<std::string, StagedFile> staged;
     for (const auto& f : files) staged[f[1]] = StagedFile{f[0], f[1], {}, false};
     const uint64 rows = spi_query(
@@ -148,7 +151,7 @@ void for_each_row(const StagedFile& staged, const std::vector<std::string>& colu
 }
 
 // Reads the staged feed, and the stored schedules of the trains it uses, into a plan.
-gtfs::Plan read_and_plan(ConflictMode mode) {
+gtfs::Plan read_and_plan(ConflictMode mode, bool strict, std::optional<std::string>* timezone = nullptr) {
     std::map<std::string, StagedFile> staged = staged_files();
     for (const char* table : {"gtfs_stops", "gtfs_trips", "gtfs_stop_times"})
         if (!staged.at(table).present)
@@ -160,6 +163,29 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
                     kStagingHint);
 
     FeedBuilder feed;
+    feed.strict = strict;
+    if (staged.at("gtfs_notices").present) {
+        for_each_row(staged.at("gtfs_notices"), {"file", "kind", "reason"}, {"file", "kind", "reason"},
+                     [&](int64_t line, const std::vector<std::string_view>& f) {
+                         feed.add_notice(gtfs::Notice{std::string(f[0]), line, std::string(f[1]), std::string(f[2]), {}});
+                     });
+    }
+    if (timezone != nullptr && staged.at("gtfs_agency").present) {
+        // agency_timezone: every agency of a feed has the same (GTFS); the first is kept.
+        for_each_row(staged.at("gtfs_agency"), {"agency_timezone"}, {},
+                     [&](int64_t line, const std::vector<std::string_view>& f) {
+                         const std::string zone(gtfs::trim(f[0]));
+                         if (zone.empty()) return;
+                         if (!*timezone) {
+                             *timezone = zone;
+                         } else if (**timezone != zone) {
+                             feed.add_notice(gtfs::Notice{"agency.txt", line, "bad_row",
+                                                          "agency_timezone \"" + zone + "\" differs from the first agency's \"" +
+                                                              **timezone + "\" (GTFS requires one); the first is kept",
+                                                          {}});
+                         }
+                     });
+    }
     if (staged.at("gtfs_routes").present) {
         feed.has_routes = true;
         for_each_row(staged.at("gtfs_routes"), {"route_id", "route_short_name", "route_long_name"}, {"route_id"},
@@ -191,36 +217,84 @@ gtfs::Plan read_and_plan(ConflictMode mode) {
                  {"trip_id", "service_id"}, [&](int64_t line, const std::vector<std::string_view>& f) {
                      feed.add_trip(line, f[0], f[1], f[2], f[3], f[4]);
                  });
+    // stop_id and the times are required of fixed-route stop times only: a GTFS-Flex stop time has
+    // a location (group) and a pickup/drop-off window instead.
     for_each_row(staged.at("gtfs_stop_times"),
-                 {"trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time"},
-                 {"trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time"},
-                 [&](int64_t line, const std::vector<std::string_view>& f) {
-                     feed.add_stop_time(line, f[0], f[1], f[2], f[3], f[4]);
+                 {"trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time",
+                  "start_pickup_drop_off_window", "end_pickup_drop_off_window", "location_id", "location_group_id"},
+                 {"trip_id", "stop_sequence"}, [&](int64_t line, const std::vector<std::string_view>& f) {
+                     const bool flex = !gtfs::trim(f[5]).empty() || !gtfs::trim(f[6]).empty() ||
+                                       (gtfs::trim(f[2]).empty() && (!gtfs::trim(f[7]).empty() || !gtfs::trim(f[8]).empty()));
+                     if (flex)
+                         feed.add_flex_stop_time(line, f[0]);
+                     else
+                         feed.add_stop_time(line, f[0], f[1], f[2], f[3], f[4]);
                  });
     // Duplicate stop_sequence values anywhere in a trip (add_stop_time sees only the ends).
     {
         const uint64 found = spi_query(
             "SELECT pg_catalog.btrim(trip_id::pg_catalog.text), pg_catalog.btrim(stop_sequence::pg_catalog.text), "
             "pg_catalog.min(line), pg_catalog.max(line) FROM pg_temp.gtfs_stop_times GROUP BY 1, 2 "
-            "HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 ORDER BY 4 LIMIT 1",
+            "HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 ORDER BY 4",
             0, nullptr, nullptr, nullptr);
-        if (found > 0) {
+        struct Duplicate { std::string trip, sequence; int64_t first, second; };
+        std::vector<Duplicate> duplicates;
+        for (uint64 row = 0; row < found; ++row) {
             bool is_null;
-            const std::string trip(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(0, 1, &is_null)); })));
-            const std::string sequence(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(0, 2, &is_null)); })));
-            const int64_t first = DatumGetInt64(spi_value(0, 3, &is_null));
-            const int64_t second = DatumGetInt64(spi_value(0, 4, &is_null));
-            spi_free_result();
-            throw Error("23505", "stop_times.txt line " + std::to_string(second) + ": trip \"" + trip +
-                                     "\" has stop_sequence " + sequence + " twice (also on line " +
-                                     std::to_string(first) + ")");
+            Duplicate d;
+            d.trip = std::string(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(row, 1, &is_null)); })));
+            d.sequence = std::string(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(row, 2, &is_null)); })));
+            d.first = DatumGetInt64(spi_value(row, 3, &is_null));
+            d.second = DatumGetInt64(spi_value(row, 4, &is_null));
+            duplicates.push_back(std::move(d));
         }
         spi_free_result();
+        for (const Duplicate& d : duplicates) {
+            if (strict)
+                throw Error("23505", "stop_times.txt line " + std::to_string(d.second) + ": trip \"" + d.trip +
+                                         "\" has stop_sequence " + d.sequence + " twice (also on line " +
+                                         std::to_string(d.first) + ")");
+            feed.add_duplicate_sequence(d.second, d.trip, d.sequence, d.first);
+        }
     }
     if (staged.at("gtfs_frequencies").present) {
-        for_each_row(staged.at("gtfs_frequencies"), {"trip_id"}, {}, [&](int64_t line, const std::vector<std::string_view>& f) {
-            feed.refuse_frequency(line, f[0]);
-        });
+        for_each_row(staged.at("gtfs_frequencies"), {"trip_id", "start_time", "end_time", "headway_secs", "exact_times"},
+                     {"trip_id", "start_time", "end_time", "headway_secs"},
+                     [&](int64_t line, const std::vector<std::string_view>& f) {
+                         feed.add_frequency(line, f[0], f[1], f[2], f[3], f[4]);
+                     });
+    }
+
+    // The feed's timezone: PostgreSQL's zone data gives its UTC offset changes over the feed's
+    // dates (GTFS times count from noon minus 12 h; see FeedBuilder::set_transitions).
+    if (timezone != nullptr && *timezone) {
+        const std::string name = **timezone;
+        pg_tz* zone = pg_guarded([&] { return pg_tzset(name.c_str()); });
+        if (zone == nullptr) {
+            feed.add_notice(gtfs::Notice{"agency.txt", 0, "bad_row",
+                                         "agency_timezone \"" + name + "\" is not a timezone PostgreSQL knows; the "
+                                         "feed is kept without one and its times count from midnight", {}});
+            timezone->reset();
+        } else if (const auto span = feed.date_span();
+                   span && int64_t{span->second} - span->first <= gtfs::kMaxListedDays) {
+            constexpr int64_t kUnixToPostgres = 946684800;  // 1970-01-01 to 2000-01-01, seconds
+            std::vector<FeedBuilder::Transition> transitions;
+            pg_time_t at = (int64_t{span->first} - 3) * 86400 + kUnixToPostgres;
+            const pg_time_t end = (int64_t{span->second} + 12) * 86400 + kUnixToPostgres;
+            while (at < end) {
+                long before = 0, after = 0;
+                int before_dst = 0, after_dst = 0;
+                pg_time_t boundary = 0;
+                const int found = pg_guarded([&] {
+                    return pg_next_dst_boundary(&at, &before, &before_dst, &boundary, &after, &after_dst, zone);
+                });
+                if (found != 1 || boundary <= at || boundary >= end) break;
+                transitions.push_back(FeedBuilder::Transition{boundary - kUnixToPostgres, static_cast<int32_t>(before),
+                                                              static_cast<int32_t>(after)});
+                at = boundary;
+            }
+            feed.set_transitions(std::move(transitions));
+        }
     }
 
     // The stored active schedules of the trains the feed uses.
@@ -302,26 +376,15 @@ std::optional<int32> run(const Statement& statement, Datum* values, const char* 
     return found ? std::optional<int32>(id) : std::nullopt;
 }
 
+// A JSON string literal, by PostgreSQL's escape_json.
 std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buffer[8];
-                    snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                    out += buffer;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
+    const std::string value(text);
+    return take_cstring(pg_guarded([&] {
+        StringInfoData buffer;
+        initStringInfo(&buffer);
+        escape_json(&buffer, value.c_str());
+        return buffer.data;
+    }));
 }
 
 std::string range_text(const Window& window) {
@@ -360,7 +423,8 @@ std::string train_description(const std::string& feed, const gtfs::Train& train)
 }
 
 // Inserts the plan's rows; returns the report.
-std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const std::string& mode) {
+std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const std::string& mode, bool strict,
+                        const std::optional<std::string>& timezone) {
     // Locations: an existing code is reused (not renamed).
     size_t new_locations = 0;
     std::vector<int32> location_ids;
@@ -449,15 +513,50 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
         }
     }
 
+    // The feed and its timezone (agency_timezone), for the runs of its schedules.
+    {
+        Oid types[2] = {TEXTOID, TEXTOID};
+        Datum values[2] = {text_datum(feed), timezone ? text_datum(*timezone) : Datum(0)};
+        const char nulls[2] = {' ', timezone ? ' ' : 'n'};
+        const Statement upsert = prepare(
+            "INSERT INTO railway.gtfs_feeds (feed, timezone) VALUES ($1, $2) ON CONFLICT (feed) DO UPDATE "
+            "SET timezone = EXCLUDED.timezone, loaded_at = pg_catalog.now()",
+            2, types);
+        run(upsert, values, nulls);
+    }
+
+    auto where = [](const std::string& file, int64_t line) {
+        return ",\"file\":" + json_string(file) + ",\"line\":" + std::to_string(line);
+    };
     std::string skipped = "[";
     for (const gtfs::SkippedTrip& trip : plan.skipped) {
         if (skipped.size() > 1) skipped += ",";
         skipped += "{\"trip_id\":" + json_string(trip.trip_id) + ",\"train_number\":" + json_string(trip.train_number) +
-                   ",\"reason\":" + json_string(trip.reason) + "}";
+                   ",\"kind\":" + json_string(trip.kind) + ",\"reason\":" + json_string(trip.reason) +
+                   where(trip.file, trip.line) + "}";
     }
     skipped += "]";
+    std::string notices = "[";
+    for (const gtfs::Notice& notice : plan.notices) {
+        if (notices.size() > 1) notices += ",";
+        notices += "{\"kind\":" + json_string(notice.kind) + where(notice.file, notice.line) +
+                   ",\"reason\":" + json_string(notice.reason) +
+                   ",\"trip_id\":" + (notice.trip_id.empty() ? std::string("null") : json_string(notice.trip_id)) + "}";
+    }
+    notices += "]";
+    std::string counts = "{";
+    size_t total = 0;
+    for (const auto& [kind, count] : plan.notice_counts()) {
+        if (counts.size() > 1) counts += ",";
+        counts += json_string(kind) + ":" + std::to_string(count);
+        total += count;
+    }
+    counts += "}";
     const bool any = schedules > 0;
-    return "{\"feed\":" + json_string(feed) + ",\"conflicts\":" + json_string(mode) +
+    return "{\"feed\":" + json_string(feed) +
+           ",\"status\":" + (total == 0 ? "\"loaded\"" : "\"loaded_with_notices\"") +
+           ",\"timezone\":" + (timezone ? json_string(*timezone) : "null") +
+           ",\"conflicts\":" + json_string(mode) + ",\"strict\":" + (strict ? "true" : "false") +
            ",\"locations\":{\"loaded\":" + std::to_string(plan.locations.size()) +
            ",\"new\":" + std::to_string(new_locations) +
            ",\"existing\":" + std::to_string(plan.locations.size() - new_locations) +
@@ -469,12 +568,14 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
            ",\"numbered_by_trip_short_name\":" + std::to_string(by_source[1]) +
            ",\"numbered_by_trip_id\":" + std::to_string(by_source[2]) + "}" +
            ",\"trips\":{\"in_feed\":" + std::to_string(plan.feed_trips) +
+           ",\"from_frequencies\":" + std::to_string(plan.frequency_trips) +
            ",\"loaded\":" + std::to_string(loaded_trips) +
            ",\"skipped\":" + std::to_string(plan.skipped.size()) +
            ",\"after_midnight\":" + std::to_string(plan.after_midnight_trips) + "}" +
            ",\"schedules\":" + std::to_string(schedules) +
            ",\"first_date\":" + (any ? json_string(format_date(first_day)) : "null") +
            ",\"last_date\":" + (any ? json_string(format_date(last_day)) : "null") +
+           ",\"notice_counts\":" + counts + ",\"notices\":" + notices +
            ",\"conflicting_pairs\":" + conflicts_json(plan) + ",\"skipped_trips\":" + skipped + "}";
 }
 
@@ -491,6 +592,8 @@ PG_FUNCTION_INFO_V1(railway_gtfs_load);
 Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
     const text* feed_arg = PG_GETARG_TEXT_PP(0);
     const text* mode_arg = PG_GETARG_TEXT_PP(1);
+    // railway.gtfs_load(feed, conflicts, strict) (1.1); the 1.0 two-argument form is not strict.
+    const bool strict = PG_NARGS() > 2 && PG_GETARG_BOOL(2);
     // Set by the body when the feed is refused for its conflicts: raised here, after every C++
     // object is gone, because the list of pairs (up to gtfs::kMaxDetailPairs lines) does not fit
     // guard()'s fixed buffers.
@@ -528,7 +631,22 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
                 if (rc != SPI_OK_DELETE) elog(ERROR, "railway: could not clear old rows of the feed");
             });
         }
-        const gtfs::Plan plan = read_and_plan(mode);
+        std::optional<std::string> timezone;
+        gtfs::Plan plan = read_and_plan(mode, strict, &timezone);
+        const bool loadable = std::any_of(plan.trips.begin(), plan.trips.end(),
+                                          [](const gtfs::PlannedTrip& trip) { return !trip.skipped; });
+        if (!loadable && (mode != ConflictMode::refuse || plan.conflicts.empty())) {
+            std::string detail;
+            for (const auto& [kind, count] : plan.notice_counts())
+                detail += (detail.empty() ? "notices: " : ", ") + kind + " " + std::to_string(count);
+            for (size_t i = 0; i < plan.skipped.size() && i < 5; ++i)
+                detail += "\n" + plan.skipped[i].file + " line " + std::to_string(plan.skipped[i].line) + ": trip " +
+                          plan.skipped[i].trip_id + ": " + plan.skipped[i].reason;
+            throw Error(sqlstate::invalid_parameter_value,
+                        "GTFS feed \"" + feed + "\" has no trip that can become a schedule (" +
+                            std::to_string(plan.feed_trips) + " in trips.txt); nothing was loaded",
+                        gtfs::truncate_utf8(detail, 4000));
+        }
         if (mode == ConflictMode::refuse && !plan.conflicts.empty()) {
             std::string message = "GTFS feed \"" + feed + "\" has " + std::to_string(plan.conflicts.size()) +
                                   (plan.conflicts.size() == 1 ? " conflicting pair" : " conflicting pairs") +
@@ -541,7 +659,7 @@ Datum railway_gtfs_load(PG_FUNCTION_ARGS) {
             });
             return Datum(0);
         }
-        const std::string json = insert_plan(plan, feed, mode_text);
+        const std::string json = insert_plan(plan, feed, mode_text, strict, timezone);
         spi_finish();
         return pg_guarded([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
     });
@@ -562,7 +680,7 @@ Datum railway_gtfs_conflicts(PG_FUNCTION_ARGS) {
     ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     return guard([&] {
         spi_connect();
-        const gtfs::Plan plan = read_and_plan(ConflictMode::keep);
+        const gtfs::Plan plan = read_and_plan(ConflictMode::keep, false);
         for (const gtfs::TripConflict& conflict : plan.conflicts) {
             poll_interrupts();
             const gtfs::PlannedTrip& trip = plan.trips[conflict.trip];

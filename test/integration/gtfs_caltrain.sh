@@ -46,7 +46,7 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.arg
 
 # 1. Load and compare.
 "$root/tools/gtfs_import.sh" --feed caltrain "$feed_zip" railway_gtfs_caltrain | tee "$work/report.txt"
-grep -q 'trips      185 of 185 loaded, 0 skipped' "$work/report.txt" || fail "not every trip loaded"
+grep -q 'trips      185 loaded (0 of them from frequencies.txt) of 185 in trips.txt; 0 skipped' "$work/report.txt" || fail "not every trip loaded"
 grep -q 'numbered by block_id 0, trip_short_name 146, trip_id 0' "$work/report.txt" || fail "trains are not the train numbers"
 [ "$(q railway_gtfs_caltrain -c "SELECT count(*) FROM railway.trains WHERE kind = 'numbered'")" = 146 ] || fail "the trains are not numbered trains"
 python3 - "$work/caltrain" >"$work/mapping.expected" <<'PY'
@@ -111,16 +111,17 @@ cmp -s "$work/occ.actual" "$work/occ.variant" || fail "the reformatted feed load
 cp -r "$work/caltrain" "$work/bad"
 sed -i '17s/^\([^,]*\),\([^,]*\),[^,]*,/\1,\2,4:93:00,/' "$work/bad/stop_times.txt"
 grep -q '4:93:00' "$work/bad/stop_times.txt" || fail "could not break line 17"
-if "$root/tools/gtfs_import.sh" "$work/bad" railway_gtfs_bad >"$work/bad.out" 2>&1; then fail "a malformed feed was loaded"; fi
+if "$root/tools/gtfs_import.sh" --strict "$work/bad" railway_gtfs_bad >"$work/bad.out" 2>&1; then fail "a malformed feed was loaded"; fi
 cat "$work/bad.out"
 grep -q 'ERROR:  stop_times.txt line 17: departure_time: GTFS time "4:93:00" is out of range' "$work/bad.out" \
     || fail "the refusal does not name file, line and reason"
 grep -q 'nothing was loaded' "$work/bad.out" || fail "the script does not say nothing was loaded"
 cp "$work/caltrain/stop_times.txt" "$work/bad/stop_times.txt"
 sed -i '5s/^\([^,]*,[^,]*\),[^\r]*/\1/' "$work/bad/trips.txt"
-if "$root/tools/gtfs_import.sh" "$work/bad" railway_gtfs_bad >"$work/bad.out" 2>&1; then fail "a broken CSV was loaded"; fi
+# A row shorter than its header: refused with --strict, else padded with a notice.
+if "$root/tools/gtfs_import.sh" --strict "$work/bad" railway_gtfs_bad >"$work/bad.out" 2>&1; then fail "a short row was loaded with --strict"; fi
 cat "$work/bad.out"
-grep -q 'COPY gtfs_trips, line 5' "$work/bad.out" || fail "COPY's error does not name the file and line"
+grep -q 'trips.txt line 5: row has 2 fields' "$work/bad.out" || fail "the refusal does not name the file and line"
 [ "$(q railway_gtfs_bad -c 'SELECT (SELECT count(*) FROM railway.locations) + (SELECT count(*) FROM railway.trains)')" = 0 ] \
     || fail "a refused feed left rows behind"
 # 4. Numbered trains: conflicts written into a variant.

@@ -137,6 +137,11 @@ TEST(GtfsImport, StopCodes) {
     FeedBuilder clash;
     clash.add_stop(2, "1", "X", "One", "");
     clash.add_stop(3, "X", "", "Two", "");
+    const Plan lenient = clash.plan(ConflictMode::refuse);  // the second stop is left out, with a notice
+    ASSERT_EQ(lenient.notices.size(), 1u);
+    EXPECT_EQ(lenient.notices[0].line, 3);
+    EXPECT_EQ(lenient.locations.size(), 1u);
+    clash.strict = true;
     EXPECT_EQ(error_of([&] { clash.plan(ConflictMode::refuse); }),
               "23505 stops.txt line 3: stop \"X\" and stop \"1\" (line 2) would both get location code \"X\"");
 }
@@ -198,6 +203,7 @@ TEST(GtfsImport, SkippedTrips) {
 TEST(GtfsImport, MalformedRowsNameFileAndLine) {
     {
         FeedBuilder feed = small_feed();
+        feed.strict = true;
         feed.add_trip(2, "t", "", "WK", "", "");
         EXPECT_EQ(error_of([&] { feed.add_stop_time(7, "t", "1", "A", "08:61:00", "08:00:00"); }),
                   "22008 stop_times.txt line 7: arrival_time: GTFS time \"08:61:00\" is out of range");
@@ -222,6 +228,7 @@ TEST(GtfsImport, MalformedRowsNameFileAndLine) {
     }
     {
         FeedBuilder feed = small_feed();
+        feed.strict = true;
         add_trip(feed, 2, "back", "WK", "", "10:00:00", "09:00:00");
         EXPECT_EQ(error_of([&] { feed.plan(ConflictMode::refuse); }),
                   "22023 stop_times.txt line 21: trip \"back\" arrives at its last stop at 09:00:00, before it "
@@ -229,12 +236,14 @@ TEST(GtfsImport, MalformedRowsNameFileAndLine) {
     }
     {
         FeedBuilder feed = small_feed();
+        feed.strict = true;
         add_trip(feed, 2, "t", "NOPE", "", "10:00:00", "11:00:00");
         EXPECT_EQ(error_of([&] { feed.plan(ConflictMode::refuse); }),
                   "23503 trips.txt line 2: trip \"t\" refers to service_id \"NOPE\", which is in neither "
                   "calendar.txt nor calendar_dates.txt");
     }
     FeedBuilder feed;
+    feed.strict = true;
     EXPECT_EQ(error_of([&] { add_calendar(feed, 4, "S", "1121111", "20240101", "20240107"); }),
               "22P02 calendar.txt line 4: wednesday is \"2\", not 0 or 1");
     EXPECT_EQ(error_of([&] { add_calendar(feed, 5, "T", "1111111", "20240101", "20231231"); }),
@@ -246,11 +255,45 @@ TEST(GtfsImport, MalformedRowsNameFileAndLine) {
     feed.add_calendar_date(8, "S", "20240101", "1");
     EXPECT_EQ(error_of([&] { feed.add_calendar_date(9, "S", "20240101", "2"); }).substr(0, 80),
               "23505 calendar_dates.txt line 9: service \"S\" has a second exception for 2024-01-");
-    EXPECT_EQ(error_of([&] { feed.add_stop(3, "", "", "x", ""); }), "23502 stops.txt line 3: stop_id is empty");
-    EXPECT_EQ(error_of([&] { feed.add_stop(3, "s", "", "", ""); }), "23502 stops.txt line 3: stop_name is empty");
-    EXPECT_EQ(error_of([&] { feed.refuse_frequency(2, "f1"); }).substr(0, 60),
-              "0A000 frequencies.txt line 2: trip \"f1\" is frequency-based, ");
+    EXPECT_EQ(error_of([&] { feed.add_stop(3, "", "", "x", ""); }), "23502 stops.txt line 3: stop_id is empty (GTFS requires it in every row of stops.txt)");
+    EXPECT_EQ(error_of([&] { feed.add_stop(3, "s", "", "", ""); }), "23502 stops.txt line 3: stop_name is empty (GTFS requires it in every row of stops.txt)");
     EXPECT_EQ(error_of([] { railway::gtfs::parse_conflict_mode("ignore"); }), "22023 unknown conflict mode \"ignore\"");
+}
+
+TEST(GtfsImport, NotStrictSkipsAndReports) {
+    FeedBuilder feed = small_feed();
+    add_trip(feed, 2, "good", "WK", "", "08:00:00", "09:00:00");
+    feed.add_trip(3, "bad", "", "WK", "", "");
+    feed.add_stop_time(30, "bad", "1", "A", "", "08:61:00");
+    feed.add_stop_time(31, "bad", "2", "B", "09:00:00", "");
+    feed.add_trip(4, "one", "", "WK", "", "");
+    feed.add_stop_time(40, "one", "1", "A", "", "08:00:00");
+    feed.add_trip(5, "flex", "", "WK", "", "");
+    feed.add_flex_stop_time(50, "flex");
+    feed.add_flex_stop_time(51, "flex");
+    feed.add_stop_time(60, "nowhere", "1", "A", "", "08:00:00");
+    // A frequency trip: 10:00, 10:20, 10:40 (end exclusive), 40 minutes long: different vehicles.
+    add_trip(feed, 6, "freq", "WK", "", "07:00:00", "07:40:00");
+    feed.add_frequency(2, "freq", "10:00:00", "11:00:00", "1200", "0");
+    const Plan plan = feed.plan(ConflictMode::refuse);
+    ASSERT_EQ(plan.skipped.size(), 3u);
+    EXPECT_EQ(plan.skipped[0].trip_id, "bad");
+    EXPECT_EQ(plan.skipped[0].kind, "bad_time");
+    EXPECT_EQ(plan.skipped[0].line, 30);
+    EXPECT_EQ(plan.skipped[1].kind, "one_stop");
+    EXPECT_EQ(plan.skipped[2].kind, "flex");
+    EXPECT_EQ(plan.skipped[2].line, 50);
+    ASSERT_EQ(plan.notices.size(), 1u);
+    EXPECT_EQ(plan.notices[0].kind, "unknown_reference");
+    EXPECT_EQ(plan.notices[0].line, 60);
+    ASSERT_EQ(plan.trips.size(), 4u);
+    EXPECT_EQ(plan.frequency_trips, 3u);
+    EXPECT_EQ(plan.trips[1].trip_id, "freq@10:00:00");
+    EXPECT_EQ(plan.trips[3].trip_id, "freq@10:40:00");
+    EXPECT_EQ(plan.trips[3].departure_s, 10 * 3600 + 40 * 60);
+    EXPECT_EQ(plan.trips[3].arrival_s, 11 * 3600 + 20 * 60);
+    EXPECT_TRUE(plan.conflicts.empty());
+    EXPECT_EQ(plan.notice_counts().at("flex"), 1u);
 }
 
 TEST(GtfsImport, ConflictingTrips) {
@@ -382,6 +425,7 @@ struct RandomTrip {
 // service would be listed day by day, and is refused, naming the file, the line and the limit.
 TEST(GtfsImport, HugeCalendars) {
     FeedBuilder feed = small_feed();
+    feed.strict = true;
     add_calendar(feed, 4, "EVER", "1111111", "00010101", "99991231");
     add_trip(feed, 2, "T1", "EVER", "", "08:00:00", "09:00:00");
     add_trip(feed, 3, "T2", "EVER", "", "25:00:00", "26:00:00");  // the day after each date
@@ -523,3 +567,35 @@ TEST(GtfsImportRandom, MatchesDayByDayExpansion) {
 }
 
 }  // namespace
+
+TEST(GtfsImport, NoonMinusTwelveHoursOnDaylightSavingDays) {
+    // America/Los_Angeles: 2024-03-10 10:00 UTC (PST to PDT), 2024-11-03 09:00 UTC (PDT to PST).
+    const int64_t march10 = railway::parse_gtfs_date("20240310");
+    const int64_t november3 = railway::parse_gtfs_date("20241103");
+    FeedBuilder feed;
+    feed.add_stop(2, "A", "", "Alpha", "");
+    feed.add_stop(3, "B", "", "Bravo", "");
+    feed.add_calendar_date(2, "SUN", "20240310", "1");
+    feed.add_calendar_date(3, "SUN", "20240317", "1");
+    feed.add_calendar_date(4, "SAT", "20241102", "1");
+    add_trip(feed, 2, "early", "SUN", "", "01:30:00", "02:30:00");  // before the spring change
+    add_trip(feed, 3, "late", "SAT", "", "26:30:00", "27:00:00");   // after the autumn change
+    feed.set_transitions({{march10 * 86400 + 10 * 3600, -28800, -25200},
+                          {november3 * 86400 + 9 * 3600, -25200, -28800}});
+    const Plan plan = feed.plan(ConflictMode::refuse);
+    ASSERT_EQ(plan.trips.size(), 2u);
+    // 2024-03-10: noon PDT minus 12 h is 23:00 PST the day before: 01:30:00 is 00:30 local;
+    // 2024-03-17 is an ordinary day.
+    ASSERT_EQ(plan.trips[0].patterns.size(), 2u);
+    std::vector<std::pair<int32_t, int64_t>> early;
+    for (const auto& p : plan.trips[0].patterns) early.emplace_back(p.first_day, p.departure_us / railway::kUsecPerSecond);
+    std::sort(early.begin(), early.end());
+    EXPECT_EQ(early[0], std::make_pair(static_cast<int32_t>(march10), int64_t{30 * 60}));
+    EXPECT_EQ(early[1], std::make_pair(static_cast<int32_t>(march10 + 7), int64_t{90 * 60}));
+    EXPECT_EQ(plan.trips[0].patterns[0].duration_us, int64_t{3600} * railway::kUsecPerSecond);
+    // Saturday 2024-11-02, 26:30:00: noon PDT minus 12 h is 00:00 PDT; 26.5 h later is 01:30 PST
+    // on Sunday (not 02:30).
+    ASSERT_EQ(plan.trips[1].patterns.size(), 1u);
+    EXPECT_EQ(plan.trips[1].patterns[0].first_day, november3);
+    EXPECT_EQ(plan.trips[1].patterns[0].departure_us, int64_t{90 * 60} * railway::kUsecPerSecond);
+}
