@@ -20,6 +20,7 @@ AS $function$
 DECLARE
     actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
     logical_table text := TG_TABLE_NAME;
+    mask_password boolean;
 BEGIN
     IF TG_LEVEL <> 'STATEMENT' THEN
         RAISE EXCEPTION 'railway.audit_trigger() is a statement-level trigger (FOR EACH STATEMENT)'
@@ -44,36 +45,39 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    -- Password hashes (users.password) never reach the log: masked as "********".
+    -- Password hashes (users.password) never reach the log: masked as "********". Each row's
+    -- jsonb is built once (to_jsonb in one place of each select list: a flattened subquery
+    -- would repeat it for every reference); row_id is the row's id column.
+    mask_password := logical_table = 'users';
     IF TG_OP = 'INSERT' THEN
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
                                        new_row)
-        SELECT actor, session_user, 'INSERT', logical_table, (n.doc ->> 'id')::integer, n.doc
-        FROM (SELECT CASE WHEN r.doc ? 'password' THEN jsonb_set(r.doc, '{password}', '"********"')
-                          ELSE r.doc END AS doc
-              FROM (SELECT to_jsonb(t) AS doc FROM new_rows t) r) n;
+        SELECT actor, session_user, 'INSERT', logical_table, t.id,
+               CASE WHEN mask_password THEN jsonb_set(to_jsonb(t), '{password}', '"********"')
+                    ELSE to_jsonb(t) END
+        FROM new_rows t;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
                                        old_row)
-        SELECT actor, session_user, 'DELETE', logical_table, (o.doc ->> 'id')::integer, o.doc
-        FROM (SELECT CASE WHEN r.doc ? 'password' THEN jsonb_set(r.doc, '{password}', '"********"')
-                          ELSE r.doc END AS doc
-              FROM (SELECT to_jsonb(t) AS doc FROM old_rows t) r) o;
+        SELECT actor, session_user, 'DELETE', logical_table, t.id,
+               CASE WHEN mask_password THEN jsonb_set(to_jsonb(t), '{password}', '"********"')
+                    ELSE to_jsonb(t) END
+        FROM old_rows t;
     ELSIF TG_OP = 'UPDATE' THEN
         -- The k-th row of old_rows and the k-th of new_rows are one row before and after:
         -- PostgreSQL stores both images of a row together, in the order the rows were updated
         -- (pairing by id would break on an UPDATE of id).
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
                                        old_row, new_row)
-        SELECT actor, session_user, 'UPDATE', logical_table, (n.doc ->> 'id')::integer, o.doc, n.doc
+        SELECT actor, session_user, 'UPDATE', logical_table, n.id, o.doc, n.doc
         FROM (SELECT row_number() OVER () AS k,
-                     CASE WHEN r.doc ? 'password' THEN jsonb_set(r.doc, '{password}', '"********"')
-                          ELSE r.doc END AS doc
-              FROM (SELECT to_jsonb(t) AS doc FROM old_rows t) r) o
-        JOIN (SELECT row_number() OVER () AS k,
-                     CASE WHEN r.doc ? 'password' THEN jsonb_set(r.doc, '{password}', '"********"')
-                          ELSE r.doc END AS doc
-              FROM (SELECT to_jsonb(t) AS doc FROM new_rows t) r) n ON n.k = o.k
+                     CASE WHEN mask_password THEN jsonb_set(to_jsonb(t), '{password}', '"********"')
+                          ELSE to_jsonb(t) END AS doc
+              FROM old_rows t) o
+        JOIN (SELECT row_number() OVER () AS k, t.id,
+                     CASE WHEN mask_password THEN jsonb_set(to_jsonb(t), '{password}', '"********"')
+                          ELSE to_jsonb(t) END AS doc
+              FROM new_rows t) n ON n.k = o.k
         ORDER BY o.k;
     ELSE
         -- TRUNCATE: one row per statement, no row images.
