@@ -83,6 +83,25 @@ UPDATE railway.trains SET description = 'by an admin' WHERE id = 2;
 COMMIT;
 SELECT operation, table_name, changed_by FROM railway.audit_log ORDER BY id DESC LIMIT 1;
 
+-- One audit row per row, also when one statement changes many (the triggers are statement-level
+-- and write them all with one INSERT): a 3-row INSERT, a 3-row UPDATE (one of them changing its
+-- id: old and new row still belong together), a 2-row DELETE, and an UPDATE matching no row.
+TRUNCATE railway.audit_log RESTART IDENTITY;
+SET ROLE ops_audit_admin;
+INSERT INTO railway.trains (id, train_number) VALUES (10, '101'), (11, '102'), (12, '103');
+UPDATE railway.trains SET id = CASE id WHEN 12 THEN 13 ELSE id END, description = 'day ' || train_number
+WHERE id IN (10, 11, 12);
+UPDATE railway.trains SET description = 'none' WHERE id = 99;
+DELETE FROM railway.trains WHERE id IN (10, 13);
+RESET ROLE;
+SELECT id, operation, row_id, changed_by, old_row ->> 'id' AS old_id, old_row ->> 'train_number' AS old_number,
+       old_row ->> 'description' AS old_description, new_row ->> 'id' AS new_id,
+       new_row ->> 'train_number' AS new_number, new_row ->> 'description' AS new_description
+FROM railway.audit_log ORDER BY id;
+-- The rows of one statement share its transaction (the UPDATE matching no row wrote none).
+SELECT operation, count(*) AS audit_rows, count(DISTINCT transaction_id) AS transactions
+FROM railway.audit_log GROUP BY operation ORDER BY operation;
+
 -- Clean up.
 TRUNCATE railway.schedules, railway.trains, railway.locations, railway.users RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;

@@ -52,7 +52,7 @@ FROM railway.health(min_cache_hit_ratio => 0, max_dead_tuple_ratio => 1, max_con
 -- A missing or broken object makes it unhealthy, and names what is missing.
 BEGIN;
 DROP INDEX railway.idx_delayed_schedules;
-ALTER TABLE railway.schedules DISABLE TRIGGER schedules_audit;
+ALTER TABLE railway.schedules DISABLE TRIGGER schedules_audit_insert;
 SELECT h ->> 'status' AS status, h -> 'checks' -> 'schemaIntegrity' AS schema_integrity,
        h -> 'recommendations' -> 0 AS first_recommendation
 FROM railway.health(min_cache_hit_ratio => 0, max_dead_tuple_ratio => 1, max_connection_usage => 1) AS h;

@@ -81,13 +81,9 @@ INSERT INTO railway.schema_manifest (object_type, table_name, object_name) VALUE
     ('constraint', 'audit_log', 'check_audit_operation'),
     ('constraint', 'schema_manifest', 'schema_manifest_pkey'),
     ('constraint', 'schema_manifest', 'check_manifest_object_type'),
-    ('trigger', 'trains', 'trains_audit'),
     ('trigger', 'trains', 'trains_audit_truncate'),
-    ('trigger', 'locations', 'locations_audit'),
     ('trigger', 'locations', 'locations_audit_truncate'),
-    ('trigger', 'schedules', 'schedules_audit'),
     ('trigger', 'schedules', 'schedules_audit_truncate'),
-    ('trigger', 'users', 'users_audit'),
     ('trigger', 'users', 'users_audit_truncate'),
     ('trigger', 'users', 'validate_user');
 

@@ -176,56 +176,8 @@ ORDER BY h.h;
 END
 $function$;
 
-CREATE OR REPLACE FUNCTION railway.audit_trigger() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
-    old_doc jsonb;
-    new_doc jsonb;
-    logical_table text := TG_TABLE_NAME;
-BEGIN
-    -- pg_restore and pg_dump scripts (which set row_security = off) reload rows that were
-    -- audited when first written; the dump carries those audit rows. A superuser could
-    -- disable the trigger anyway, so only a superuser's restore is not audited again.
-    IF current_setting('row_security') = 'off'
-       AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = actor) THEN
-        RETURN NULL;
-    END IF;
-    -- On a Citus cluster (railway.distribute()) the trigger fires on a shard, e.g.
-    -- schedules_102008: the row names the table itself. A reference table's change fires on
-    -- every node's copy of it: the coordinator's copy records it, the workers' do not.
-    IF logical_table NOT IN ('trains', 'locations', 'schedules', 'users') THEN
-        logical_table := regexp_replace(logical_table, '_[0-9]+$', '');
-        IF logical_table IN ('trains', 'locations') AND NOT citus_is_coordinator() THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    IF TG_LEVEL = 'STATEMENT' THEN
-        INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name)
-        VALUES (actor, session_user, TG_OP, logical_table);
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        old_doc := to_jsonb(OLD);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        new_doc := to_jsonb(NEW);
-    END IF;
-    IF old_doc ? 'password' THEN
-        old_doc := jsonb_set(old_doc, '{password}', '"********"');
-    END IF;
-    IF new_doc ? 'password' THEN
-        new_doc := jsonb_set(new_doc, '{password}', '"********"');
-    END IF;
-    INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
-                                   old_row, new_row)
-    VALUES (actor, session_user, TG_OP, logical_table,
-            (COALESCE(new_doc, old_doc) ->> 'id')::integer, old_doc, new_doc);
-    RETURN NULL;
-END
-$function$;
+-- railway.audit_trigger() (the table, not the shard, and a reference table's change recorded by
+-- the coordinator only) gets its final body in 75_audit_statement.sql.
 
 
 CREATE FUNCTION railway.distribute(shard_count integer DEFAULT NULL)

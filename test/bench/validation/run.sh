@@ -17,7 +17,11 @@
 #   (a') a_gist  (a) plus a plain GiST index on the exclusion constraint's key and predicate;
 #   a_exclude    (a) plus the exclusion constraint alone, no trigger (PostgreSQL's own check);
 #   (b)  b       railway's trigger and exclusion constraint;
-#   (c)  c       a PL/pgSQL trigger running the guide's validation and conflict queries.
+#   (c)  c       a PL/pgSQL trigger running the guide's validation and conflict queries;
+#   (s)  s       the shipped table: (b) plus railway.schedules' audit triggers (writing
+#                railway.audit_log);
+#   s_row        (b) plus 1.0's row-level PL/pgSQL audit trigger (the shipped table before issue 12).
+# Issue 12's goals, against the constraint alone (a_exclude): (b) at most 1.25x, (s) at most 1.5x.
 # ROUNDS rounds, fresh tables each round, the variant order rotated each round (a a_gist a_exclude b c,
 # a_gist a_exclude b c a, ...), CHECKPOINT before each variant. Reports per round and the medians: valid-
 # batch seconds, tail seconds, refused, rows stored; the ratios (b)/(a), (b)/(a'), (c)/(b) on the
@@ -42,7 +46,7 @@ BIN=$(railway_pg_bin)
 ROUNDS=${ROUNDS:-3}
 LATENCY_SECONDS=${LATENCY_SECONDS:-20}
 ROWS=${ROWS:-200000}
-VARIANTS=(a a_gist a_exclude b c)
+VARIANTS=(a a_gist a_exclude b c s s_row)
 
 railway_bench_cluster -c shared_buffers=1GB
 work=$(mktemp -d)
@@ -148,6 +152,32 @@ END {
            median(q3), (median(q3) >= 3 ? "met" : "MISSED"), median(q6), (median(q6) >= 3 ? "met" : "MISSED")
 }' "$work/results"
 
+awk '
+function median(list,    n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ valid[$1, $2] = $3; all[$1, $2] = $3 + $4; if ($1 > maxr) maxr = $1 }
+END {
+    for (r = 1; r <= maxr; r++) {
+        vb = vb " " valid[r, "b"] / valid[r, "a_exclude"]; ab = ab " " all[r, "b"] / all[r, "a_exclude"]
+        vs = vs " " valid[r, "s"] / valid[r, "a_exclude"]; as = as " " all[r, "s"] / all[r, "a_exclude"]
+        vr = vr " " valid[r, "s_row"] / valid[r, "a_exclude"]; ar = ar " " all[r, "s_row"] / all[r, "a_exclude"]
+        va = va " " valid[r, "a"] / valid[r, "a_exclude"]; aa = aa " " all[r, "a"] / all[r, "a_exclude"]
+    }
+    print ""
+    print "against the constraint alone (a_exclude), medians of the per-round ratios:"
+    printf "  %-38s valid batches %.2f, all rows %.2f\n", "(a) no validation", median(va), median(aa)
+    printf "  %-38s valid batches %.2f, all rows %.2f\n", "(b) trigger + constraint", median(vb), median(ab)
+    printf "  %-38s valid batches %.2f, all rows %.2f\n", "(s) shipped: (b) + audit", median(vs), median(as)
+    printf "  %-38s valid batches %.2f, all rows %.2f\n", "s_row: (b) + 1.0 row-level audit", median(vr), median(ar)
+    printf "goal (b) <= 1.25 x a_exclude: valid batches %.2f %s, all rows %.2f %s\n",
+           median(vb), (median(vb) <= 1.25 ? "met" : "MISSED"), median(ab), (median(ab) <= 1.25 ? "met" : "MISSED")
+    printf "goal (s) <= 1.5 x a_exclude:  valid batches %.2f %s, all rows %.2f %s\n",
+           median(vs), (median(vs) <= 1.5 ? "met" : "MISSED"), median(as), (median(as) <= 1.5 ? "met" : "MISSED")
+}' "$work/results"
+
 echo
 echo "index sizes after round $ROUNDS (before the latency test):"
 psql -c "SELECT v AS variant, pg_size_pretty(pg_relation_size(('bench.' || v)::regclass)) AS table_size,
@@ -159,7 +189,7 @@ psql -c "SELECT v AS variant, pg_size_pretty(pg_relation_size(('bench.' || v)::r
 # Single-row INSERT latency: a one-day run of a real train in its free daily slot, each on a
 # date of its own (see generate.sql, bench.latency_slots).
 slots=$(psql -At -c "SELECT count(*) FROM bench.latency_slots")
-for v in a b; do
+for v in a b s; do
     cat >"$work/latency_$v.sql" <<SQL
 \set slot random(1, $slots)
 INSERT INTO bench.$v (train_id, departure_location_id, arrival_location_id, scheduled_departure,

@@ -14,7 +14,14 @@
 --                 operations guide's checks: arrival after departure, end date not before start
 --                 date (23514), then the guide's conflict query as in bench_guide_per_schedule of
 --                 test/bench/conflicts/baselines.sql (joined to railway.trains and both
---                 railway.locations, fetching the conflicting rows), 23P01 if it returns any.
+--                 railway.locations, fetching the conflicting rows), 23P01 if it returns any;
+--   bench.s       the shipped table: (b) plus the audit triggers of railway.schedules (every
+--                 trigger of it calling railway.audit_trigger(), from pg_get_triggerdef, so
+--                 whatever their definition becomes), writing railway.audit_log;
+--   bench.s_row   (b) plus 1.0's audit (before issue 12's cheaper insert path): a row-level AFTER
+--                 INSERT OR UPDATE OR DELETE trigger running bench.audit_row_1_0(), a copy of
+--                 1.0's PL/pgSQL railway.audit_trigger() (SECURITY DEFINER, search_path pinned,
+--                 one audit_log INSERT per row), so that one run compares both.
 -- A copy (bench.make_copy) has the columns, defaults, CHECK constraints, identity and storage of
 -- railway.schedules, its primary key and unique constraints (pg_get_constraintdef) and every
 -- other index of it (pg_get_indexdef) except the exclusion constraint's, read from the catalog so
@@ -109,6 +116,9 @@ BEGIN
 END $$;
 
 CREATE FUNCTION bench.make_variants() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    def text;
 BEGIN
     PERFORM bench.make_copy('a');
 
@@ -127,7 +137,68 @@ BEGIN
     PERFORM bench.make_copy('c');
     CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.c
         FOR EACH ROW EXECUTE FUNCTION bench.guide_validate();
+
+    PERFORM bench.make_copy('s');
+    CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.s
+        FOR EACH ROW EXECUTE FUNCTION railway.validate_schedule_trigger();
+    PERFORM bench.add_exclusion_constraint('s');
+    FOR r IN SELECT t.tgname, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t
+             WHERE t.tgrelid = 'railway.schedules'::regclass AND NOT t.tgisinternal
+               AND t.tgfoid = 'railway.audit_trigger'::regproc ORDER BY t.tgname LOOP
+        def := regexp_replace(r.def, '^CREATE TRIGGER \S+ (.*) ON railway\.schedules ',
+                              'CREATE TRIGGER ' || quote_ident(r.tgname) || ' \1 ON bench.s ');
+        IF def = r.def THEN
+            RAISE EXCEPTION 'unexpected trigger definition: %', r.def;
+        END IF;
+        EXECUTE def;
+    END LOOP;
+
+    PERFORM bench.make_copy('s_row');
+    CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON bench.s_row
+        FOR EACH ROW EXECUTE FUNCTION railway.validate_schedule_trigger();
+    PERFORM bench.add_exclusion_constraint('s_row');
+    CREATE TRIGGER s_row_audit AFTER INSERT OR UPDATE OR DELETE ON bench.s_row
+        FOR EACH ROW EXECUTE FUNCTION bench.audit_row_1_0();
 END $$;
+
+-- 1.0's railway.audit_trigger() (railway--1.0.sql), for bench.s_row.
+CREATE FUNCTION bench.audit_row_1_0() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
+    old_doc jsonb;
+    new_doc jsonb;
+BEGIN
+    IF current_setting('row_security') = 'off'
+       AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = actor) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_LEVEL = 'STATEMENT' THEN
+        INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name)
+        VALUES (actor, session_user, TG_OP, TG_TABLE_NAME);
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        old_doc := to_jsonb(OLD);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        new_doc := to_jsonb(NEW);
+    END IF;
+    IF old_doc ? 'password' THEN
+        old_doc := jsonb_set(old_doc, '{password}', '"********"');
+    END IF;
+    IF new_doc ? 'password' THEN
+        new_doc := jsonb_set(new_doc, '{password}', '"********"');
+    END IF;
+    INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
+                                   old_row, new_row)
+    VALUES (actor, session_user, TG_OP, TG_TABLE_NAME,
+            (COALESCE(new_doc, old_doc) ->> 'id')::integer, old_doc, new_doc);
+    RETURN NULL;
+END
+$function$;
 
 -- Inserts one staged batch row by row, each row in its own subtransaction; returns how many
 -- rows were refused (23P01 or 23514: a conflict or a broken rule).
