@@ -29,6 +29,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "pgtime.h"
 }
@@ -422,70 +423,221 @@ std::string train_description(const std::string& feed, const gtfs::Train& train)
     return text;
 }
 
+// Rows per INSERT statement: every statement pays its planning, its executor start-up and the
+// statement-level triggers (audit) once, so the rows go in batches, not one statement each.
+constexpr size_t kInsertBatch = 5000;
+
+// A one-dimensional array of `elements` of type `type`.
+Datum build_array(const std::vector<Datum>& elements, Oid type) {
+    return pg_guarded([&] {
+        int16 length;
+        bool by_value;
+        char align;
+        get_typlenbyvalalign(type, &length, &by_value, &align);
+        return PointerGetDatum(construct_array(const_cast<Datum*>(elements.data()), static_cast<int>(elements.size()),
+                                               type, length, by_value, align));
+    });
+}
+
+// Runs a prepared statement that returns rows: they are in SPI_tuptable (spi_value) until
+// spi_free_result. Returns the number of rows.
+uint64 run_rows(const Statement& statement, Datum* values, const char* nulls) {
+    return pg_guarded([&] {
+        const int rc = SPI_execute_plan(statement.plan, values, nulls, false, 0);
+        if (rc < 0) elog(ERROR, "railway: statement failed: %s", SPI_result_code_string(rc));
+        return SPI_tuptable != nullptr ? SPI_processed : uint64{0};
+    });
+}
+
+// Ids of rows identified by a unique text key (trains by number, locations by code): an existing
+// key is reused as it is (name, description, kind kept), the others are inserted in the order
+// given, in batches. keys[i] gets ids[i]; returns how many rows were inserted. A key given twice
+// is inserted once (the later ones count as existing, as a find-then-insert per row would).
+// find_sql: $1 text[] of keys → (ordinality int8, id int4). insert_sql: $1 = keys, $2.. = the
+// other columns' text[] → RETURNING (key text, id int4).
+size_t find_or_insert(const std::vector<std::string>& keys, const std::vector<std::vector<std::string>>& columns,
+                      const char* find_sql, const char* insert_sql, std::vector<int32>* ids) {
+    ids->assign(keys.size(), 0);
+    std::vector<bool> known(keys.size(), false);
+    Oid types[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+    const int nargs = static_cast<int>(columns.size()) + 1;
+    const Statement find = prepare(find_sql, 1, types);
+    const Statement insert = prepare(insert_sql, nargs, types);
+    std::map<std::string, size_t> first;  // key → its first index
+    size_t inserted = 0;
+    for (size_t begin = 0; begin < keys.size(); begin += kInsertBatch) {
+        poll_interrupts();
+        const size_t end = std::min(keys.size(), begin + kInsertBatch);
+        // The existing rows.
+        {
+            std::vector<Datum> elements;
+            for (size_t i = begin; i < end; ++i) elements.push_back(text_datum(keys[i]));
+            Datum values[1] = {build_array(elements, TEXTOID)};
+            const uint64 rows = run_rows(find, values, nullptr);
+            for (uint64 row = 0; row < rows; ++row) {
+                bool is_null_ord, is_null_id;
+                const int64 ord = DatumGetInt64(spi_value(row, 1, &is_null_ord));
+                const Datum id = spi_value(row, 2, &is_null_id);
+                if (is_null_ord || is_null_id || ord < 1 || static_cast<size_t>(ord) > end - begin) continue;
+                const size_t i = begin + static_cast<size_t>(ord) - 1;
+                (*ids)[i] = DatumGetInt32(id);
+                known[i] = true;
+            }
+            spi_free_result();
+        }
+        // The new ones: each key once (a key repeated in the batch or seen in an earlier one reuses
+        // the first's row).
+        std::vector<size_t> missing;
+        for (size_t i = begin; i < end; ++i) {
+            if (known[i]) continue;
+            const auto [at, fresh] = first.emplace(keys[i], i);
+            if (fresh) missing.push_back(i);
+        }
+        if (!missing.empty()) {
+            std::vector<Datum> values;
+            {
+                std::vector<Datum> elements;
+                for (size_t i : missing) elements.push_back(text_datum(keys[i]));
+                values.push_back(build_array(elements, TEXTOID));
+            }
+            for (const std::vector<std::string>& column : columns) {
+                std::vector<Datum> elements;
+                for (size_t i : missing) elements.push_back(text_datum(column[i]));
+                values.push_back(build_array(elements, TEXTOID));
+            }
+            const uint64 rows = run_rows(insert, values.data(), nullptr);
+            std::map<std::string, int32> returned;
+            for (uint64 row = 0; row < rows; ++row) {
+                bool is_null_key, is_null_id;
+                const Datum key = spi_value(row, 1, &is_null_key);
+                const Datum id = spi_value(row, 2, &is_null_id);
+                if (is_null_key || is_null_id) continue;
+                returned[std::string(text_view(pg_guarded([&] { return DatumGetTextPP(key); })))] = DatumGetInt32(id);
+            }
+            spi_free_result();
+            for (size_t i : missing) {
+                const auto at = returned.find(keys[i]);
+                if (at == returned.end())
+                    throw Error(sqlstate::internal_error, "railway: the row of \"" + keys[i] + "\" was not inserted");
+                (*ids)[i] = at->second;
+                known[i] = true;
+                ++inserted;
+            }
+        }
+        for (size_t i = begin; i < end; ++i) {
+            if (known[i]) continue;
+            (*ids)[i] = (*ids)[first.at(keys[i])];  // a repeated key: the first's row
+            known[i] = true;
+        }
+    }
+    return inserted;
+}
+
 // Inserts the plan's rows; returns the report.
 std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const std::string& mode, bool strict,
                         const std::optional<std::string>& timezone) {
     // Locations: an existing code is reused (not renamed).
-    size_t new_locations = 0;
     std::vector<int32> location_ids;
+    size_t new_locations = 0;
     {
-        Oid types[2] = {TEXTOID, TEXTOID};
-        const Statement find =
-            prepare("SELECT id FROM railway.locations WHERE code OPERATOR(pg_catalog.=) $1", 1, types);
-        const Statement insert =
-            prepare("INSERT INTO railway.locations (code, name) VALUES ($1, $2) RETURNING id", 2, types);
+        std::vector<std::string> codes, names;
         for (const gtfs::Location& location : plan.locations) {
-            Datum values[2] = {text_datum(location.code), text_datum(location.name)};
-            std::optional<int32> id = run(find, values, nullptr);
-            if (!id) {
-                id = run(insert, values, nullptr);
-                ++new_locations;
-            }
-            location_ids.push_back(*id);
+            codes.push_back(location.code);
+            names.push_back(location.name);
         }
+        new_locations = find_or_insert(
+            codes, {names},
+            "SELECT u.ord, l.id FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(code, ord) "
+            "JOIN railway.locations l ON l.code OPERATOR(pg_catalog.=) u.code",
+            "INSERT INTO railway.locations (code, name) SELECT u.code, u.name FROM "
+            "ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) WITH ORDINALITY AS u(code, name, ord) "
+            "ORDER BY u.ord RETURNING code::pg_catalog.text, id",
+            &location_ids);
     }
-    // Trains: an existing number is reused (its description and type are kept).
+    // Trains: an existing number is reused (its description and kind are kept). A block_id is a
+    // vehicle, a trip_short_name or trip_id a numbered train (the plan's kind).
     size_t new_trains = 0;
     size_t by_source[3] = {0, 0, 0};
     std::vector<int32> train_ids;
     {
-        Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-        const Statement find =
-            prepare("SELECT id FROM railway.trains WHERE train_number OPERATOR(pg_catalog.=) $1", 1, types);
-        // A block_id is a vehicle, a trip_short_name or trip_id a numbered train (the plan's kind).
-        const Statement insert = prepare(
-            "INSERT INTO railway.trains (train_number, description, kind) VALUES ($1, $2, $3) RETURNING id", 3, types);
+        std::vector<std::string> numbers, descriptions, kinds;
         for (const gtfs::Train& train : plan.trains) {
-            Datum values[3] = {text_datum(train.number), text_datum(train_description(feed, train)),
-                               text_datum(kind_name(train.kind))};
-            std::optional<int32> id = run(find, values, nullptr);
-            if (!id) {
-                id = run(insert, values, nullptr);
-                ++new_trains;
-            }
+            numbers.push_back(train.number);
+            descriptions.push_back(train_description(feed, train));
+            kinds.push_back(kind_name(train.kind));
             ++by_source[static_cast<int>(train.source)];
-            train_ids.push_back(*id);
         }
+        new_trains = find_or_insert(
+            numbers, {descriptions, kinds},
+            "SELECT u.ord, t.id FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(number, ord) "
+            "JOIN railway.trains t ON t.train_number OPERATOR(pg_catalog.=) u.number",
+            "INSERT INTO railway.trains (train_number, description, kind) SELECT u.number, u.description, u.kind "
+            "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
+            "pg_catalog.unnest($3::pg_catalog.text[])) "
+            "WITH ORDINALITY AS u(number, description, kind, ord) ORDER BY u.ord "
+            "RETURNING train_number::pg_catalog.text, id",
+            &train_ids);
     }
-    // Schedules, one per pattern, each with its trip in railway.gtfs_trips.
+    // Schedules, one per pattern, each with its trip in railway.gtfs_trips, in batches. RETURNING
+    // need not follow the input's order, so each inserted schedule is matched to its trip by its
+    // pattern (train, departure, arrival, running days, dates) and, among identical patterns (a
+    // duplicated trip loaded with the backstops off), by rank: the k-th id of a pattern goes to
+    // its k-th trip in the plan's order, the ids being taken in the order the rows are inserted.
     size_t schedules = 0;
     size_t loaded_trips = 0;
     int32_t first_day = kDayInfinity, last_day = kDayMinusInfinity;
     {
         // train_kind given too (the trigger would fill it in), so that a load with validation
         // bypassed still satisfies schedules_train_kind_fkey.
-        Oid types[12] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, BOOLARRAYOID,
-                         TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+        Oid types[12] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID,
+                         TEXTARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+                         TEXTARRAYOID, TEXTOID};
         const Statement insert = prepare(
-            "WITH s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
+            "WITH u AS MATERIALIZED (SELECT u.train_id, u.from_id, u.to_id, u.departure, u.arrival, "
+            "u.days::pg_catalog.bool[] AS days, u.start_date, u.end_date, u.kind, u.trip_id, u.service_id, u.ord "
+            "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.int4[]), "
+            "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), "
+            "pg_catalog.unnest($5::pg_catalog.timestamp[]), pg_catalog.unnest($6::pg_catalog.text[]), "
+            "pg_catalog.unnest($7::pg_catalog.timestamp[]), pg_catalog.unnest($8::pg_catalog.timestamp[]), "
+            "pg_catalog.unnest($9::pg_catalog.text[]), pg_catalog.unnest($10::pg_catalog.text[]), "
+            "pg_catalog.unnest($11::pg_catalog.text[])) "
+            "WITH ORDINALITY AS u(train_id, from_id, to_id, departure, arrival, days, "
+            "start_date, end_date, kind, trip_id, service_id, ord)), "
+            "s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
             "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
-            "train_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12) RETURNING id) "
+            "train_kind) SELECT train_id, from_id, to_id, departure, arrival, days, start_date, end_date, kind "
+            "FROM u ORDER BY ord RETURNING id, train_id, scheduled_departure, scheduled_arrival, running_days, "
+            "effective_start_date, effective_end_date), "
+            "sn AS (SELECT s.*, pg_catalog.row_number() OVER (PARTITION BY train_id, scheduled_departure, "
+            "scheduled_arrival, running_days, effective_start_date, effective_end_date ORDER BY id) AS n FROM s), "
+            "un AS (SELECT u.*, pg_catalog.row_number() OVER (PARTITION BY train_id, departure, arrival, days, "
+            "start_date, end_date ORDER BY ord) AS n FROM u) "
             "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id) "
-            "SELECT id, $9, $10, $11 FROM s RETURNING schedule_id",
+            "SELECT sn.id, $12, un.trip_id, un.service_id FROM un JOIN sn "
+            "ON sn.train_id OPERATOR(pg_catalog.=) un.train_id "
+            "AND sn.scheduled_departure OPERATOR(pg_catalog.=) un.departure "
+            "AND sn.scheduled_arrival OPERATOR(pg_catalog.=) un.arrival "
+            "AND sn.running_days OPERATOR(pg_catalog.=) un.days "
+            "AND sn.effective_start_date OPERATOR(pg_catalog.=) un.start_date "
+            "AND sn.effective_end_date OPERATOR(pg_catalog.=) un.end_date "
+            "AND sn.n OPERATOR(pg_catalog.=) un.n",
             12, types);
         const Datum feed_datum = text_datum(feed);
         const Datum kind_datums[2] = {text_datum(kind_name(TrainKind::kVehicle)),
                                       text_datum(kind_name(TrainKind::kNumbered))};
+        std::vector<Datum> columns[11];
+        auto flush = [&] {
+            if (columns[0].empty()) return;
+            poll_interrupts();
+            Datum values[12];
+            const Oid element[11] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID,
+                                     TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID};
+            for (int c = 0; c < 11; ++c) values[c] = build_array(columns[c], element[c]);
+            values[11] = feed_datum;
+            run(insert, values, nullptr);
+            for (std::vector<Datum>& column : columns) column.clear();
+        };
+        std::string days_text;
         for (const gtfs::PlannedTrip& trip : plan.trips) {
             if (trip.skipped) continue;
             ++loaded_trips;
@@ -493,24 +645,28 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             const Datum service_datum = text_datum(trip.service_id);
             for (const ServicePattern& pattern : trip.patterns) {
                 const int64_t midnight = int64_t{pattern.first_day} * kUsecPerDay;
-                Datum values[12] = {Int32GetDatum(train_ids[trip.train]),
-                                    Int32GetDatum(location_ids[trip.from_location]),
-                                    Int32GetDatum(location_ids[trip.to_location]),
-                                    TimestampGetDatum(midnight + pattern.departure_us),
-                                    TimestampGetDatum(midnight + pattern.departure_us + pattern.duration_us),
-                                    array_from_day_mask(pattern.days),
-                                    TimestampGetDatum(midnight),
-                                    TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
-                                    feed_datum,
-                                    trip_datum,
-                                    service_datum,
-                                    kind_datums[plan.trains[trip.train].kind == TrainKind::kNumbered]};
-                run(insert, values, nullptr);
+                days_text = "{";
+                for (int i = 0; i < 7; ++i) days_text += std::string(i ? "," : "") + (((pattern.days >> i) & 1u) ? "t" : "f");
+                days_text += "}";
+                const Datum row[11] = {Int32GetDatum(train_ids[trip.train]),
+                                       Int32GetDatum(location_ids[trip.from_location]),
+                                       Int32GetDatum(location_ids[trip.to_location]),
+                                       TimestampGetDatum(midnight + pattern.departure_us),
+                                       TimestampGetDatum(midnight + pattern.departure_us + pattern.duration_us),
+                                       text_datum(days_text),
+                                       TimestampGetDatum(midnight),
+                                       TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
+                                       kind_datums[plan.trains[trip.train].kind == TrainKind::kNumbered],
+                                       trip_datum,
+                                       service_datum};
+                for (int c = 0; c < 11; ++c) columns[c].push_back(row[c]);
+                if (columns[0].size() >= kInsertBatch) flush();
                 ++schedules;
                 first_day = std::min(first_day, pattern.first_day);
                 last_day = std::max(last_day, pattern.last_day);
             }
         }
+        flush();
     }
 
     // The feed and its timezone (agency_timezone), for the runs of its schedules.
