@@ -253,6 +253,12 @@ FROM (SELECT 1 FROM railway.index_usage UNION ALL SELECT 1 FROM railway.table_st
       UNION ALL SELECT 1 FROM railway.active_sessions UNION ALL SELECT 1 FROM railway.blocking_locks
       UNION ALL SELECT 1 FROM railway.slow_queries UNION ALL SELECT 1 FROM railway.unused_indexes) AS v;
 
+-- Runs (their partitions, plan_runs' batched insert, the runs triggers) and a train's kind.
+SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 AS partitions_made
+FROM railway.create_run_partitions(0, '2024-01-01');
+SELECT railway.plan_runs('2024-01-01', '2024-01-07') AS planned_runs;
+SELECT railway.set_train_kind(:train2, 'vehicle') AS kind_moved;
+
 -- Nothing planted ran: regress_spi_victim is still an ordinary role.
 RESET search_path;
 SELECT rolsuper AS victim_is_superuser FROM pg_roles WHERE rolname = 'regress_spi_victim';

@@ -325,8 +325,8 @@ constexpr const char* kActiveSchedulesInWindow =
 
 constexpr const char* kInsertRuns =
     "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
-    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::integer[]), pg_catalog.unnest($2::date[]), "
-    "pg_catalog.unnest($3::integer[]), pg_catalog.unnest($4::timestamp[]), pg_catalog.unnest($5::timestamp[])) "
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
+    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
     "ON CONFLICT DO NOTHING";
 
 struct Batch {
