@@ -13,7 +13,11 @@
 //     schedule's runs one after the other): unknown schedule 23503; train_id NULL is filled in
 //     with the schedule's train, another train is 23514; NULL planned times are filled in with
 //     the pattern's occurrence on run_date; then the row rules and, for kind 'planned', the
-//     running date rule (23514, DETAIL with the nearest running dates).
+//     running date rule (23514, DETAIL with the nearest running dates), and, when the planned
+//     times, train, schedule, date or kind were written, the span rules (check_run_span);
+//   - then, unless the run is cancelled (its status, or its schedule), the conflict rule
+//     (runs_conflicts.cpp: the train lock and the search of the other runs of the train, 23P01),
+//     also for an UPDATE that makes a cancelled run active again.
 // Rows loaded by pg_restore or a pg_dump script (row_security = off) in a superuser's session
 // are taken as they are, as the audit trigger does: their schedules may not be restored yet.
 //
