@@ -137,3 +137,13 @@ DELETE FROM railway.runs WHERE train_id IN (4401, 4402);
 DELETE FROM railway.schedules WHERE id BETWEEN 4401 AND 4405;
 DELETE FROM railway.trains WHERE id IN (4401, 4402);
 DELETE FROM railway.locations WHERE id IN (4401, 4402);
+-- Drop the partitions this test made, so that later tests start without them.
+DO $$
+DECLARE p regclass;
+BEGIN
+    FOR p IN SELECT inhrelid::regclass FROM pg_inherits
+             WHERE inhparent = 'railway.runs'::regclass AND inhrelid <> 'railway.runs_default'::regclass LOOP
+        EXECUTE format('DROP TABLE %s', p);
+    END LOOP;
+END $$;
+SELECT count(*) AS partitions_left FROM pg_inherits WHERE inhparent = 'railway.runs'::regclass;
