@@ -7,10 +7,12 @@
 # railway, loads BENCH_SIZE (default 200000) schedules of test/bench/conflicts/generate.sql
 # through the coordinator (validation bypassed: the generator writes conflicts in on purpose),
 # and times `SELECT ... FROM railway.find_conflicts()` BENCH_RUNS times (default 3) after one
-# warm-up. Bytes moved: what the coordinator's backend read during the call (rchar of
-# /proc/self/io: the workers' answers; the coordinator's own heap is empty), and, for the rows
-# (the gather path), "Tuple data received from nodes" of EXPLAIN ANALYZE of the query that reads
-# every active schedule. Prints a Markdown section for test/bench/citus/RESULTS.md.
+# warm-up, pushed down per shard (the statement alone) and gathered (in a transaction block:
+# every active schedule through the distributed query, what it always did before the push-down).
+# Bytes moved to the coordinator: gathered, "Tuple data received from nodes" of EXPLAIN ANALYZE
+# of the query that reads every active schedule; pushed down, the length of the workers'
+# answers (railway.find_conflicts_in_shard over every shard). Prints a Markdown section for
+# test/bench/citus/RESULTS.md.
 set -euo pipefail
 
 RAILWAY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -20,7 +22,8 @@ size=${BENCH_SIZE:-200000}
 runs=${BENCH_RUNS:-3}
 
 citus_build_install || { echo "Citus cannot be built here: no benchmark" >&2; exit 2; }
-trap citus_cluster_stop EXIT
+tmp=$(mktemp -d /tmp/railway-bench-citus.XXXXXX)
+trap 'citus_cluster_stop; rm -rf "$tmp"' EXIT
 citus_cluster_start 2 >/dev/null
 coord() { citus_psql "${CITUS_PORTS[0]}" -At "$@"; }
 
@@ -39,28 +42,27 @@ INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location
         is_cancelled, running_days, effective_start_date, effective_end_date)
     SELECT * FROM bench_generate_schedules(:size);
 VACUUM ANALYZE railway.schedules;
--- The bytes this backend has read (sockets included) and the clock, for the timings below.
-CREATE FUNCTION bench_rchar() RETURNS bigint LANGUAGE sql
-    RETURN substring(pg_read_file('/proc/self/io') FROM 'rchar: (\d+)')::bigint;
-CREATE TABLE bench_find_conflicts (run int, ms float8, bytes bigint, answer text);
-CREATE FUNCTION bench_measure(runs int) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; b0 bigint; b1 bigint; a text;
-BEGIN
-    FOR r IN 0 .. runs LOOP
-        b0 := bench_rchar(); t0 := clock_timestamp();
-        SELECT count(*) || ' pairs, md5 ' || md5(string_agg(f::text, ',' ORDER BY f.schedule_id, f.other_schedule_id))
-        INTO a FROM railway.find_conflicts() f;
-        b1 := bench_rchar();
-        IF r > 0 THEN
-            INSERT INTO bench_find_conflicts VALUES (r, extract(epoch FROM clock_timestamp() - t0) * 1000, b1 - b0, a);
-        END IF;
-    END LOOP;
-END $$;
 SQL
 loaded=$(( $(date +%s) - started ))
 n=$(coord -c 'SELECT count(*) FROM railway.schedules')
 shards=$(coord -c "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'railway.schedules'::regclass")
-coord -c "SELECT bench_measure($runs)" >/dev/null
+q="SELECT count(*) || ' pairs, md5 ' || md5(string_agg(f::text, ',')) FROM railway.find_conflicts() f"
+# timed <mode>: one line per run, "ms answer"; mode "pushed" runs the statement alone (pushed
+# down per shard), mode "gathered" in a transaction block (every active schedule through the
+# distributed query to the coordinator: what find_conflicts() did before the push-down).
+timed() {
+    local i begin=() commit=()
+    [ "$1" = gathered ] && begin=(-c BEGIN) && commit=(-c COMMIT)
+    for i in $(seq 0 "$runs"); do
+        coord -c '\timing on' "${begin[@]}" -c "$q" "${commit[@]}" | awk -v run="$i" '
+            /pairs, md5/ { answer = $0; want = 1; next }
+            /^Time:/ { if (want) { ms = $2; want = 0 } }
+            END { if (run > 0) print ms, answer }'
+    done
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+timed pushed >"$tmp/pushed"
+timed gathered >"$tmp/gathered"
 gathered=$(coord -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
     SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, effective_start_date,
            effective_end_date, train_kind FROM railway.schedules
@@ -74,10 +76,12 @@ echo "### find_conflicts() on the cluster, $(date -u '+%Y-%m-%d %H:%M UTC'), $(n
 echo
 echo "$n schedules (generate.sql, $size) over $shards shards on 2 workers (loaded in ${loaded} s); median of $runs runs:"
 echo
-coord -c "SELECT format('- time %s ms (runs: %s), bytes read by the coordinator backend %s (median), answer: %s',
-    round((percentile_disc(0.5) WITHIN GROUP (ORDER BY ms))::numeric, 1),
-    string_agg(round(ms::numeric)::text, ', ' ORDER BY run),
-    pg_size_pretty(percentile_disc(0.5) WITHIN GROUP (ORDER BY bytes)),
-    string_agg(DISTINCT answer, ' / ')) FROM bench_find_conflicts"
-echo "- every active schedule through the distributed query (the gather path): tuple data received from nodes $gathered"
-echo "- the shards' answers of railway.find_conflicts_in_shard: $pushdown"
+for mode in pushed gathered; do
+    case $mode in
+        pushed) label="pushed down per shard (railway.find_conflicts_in_shard on the workers)" ;;
+        gathered) label="every active schedule gathered to the coordinator (in a transaction block; before the push-down, always)" ;;
+    esac
+    echo "- $label: median $(cut -d' ' -f1 "$tmp/$mode" | median) ms (runs: $(cut -d' ' -f1 "$tmp/$mode" | tr '\n' ' ' | sed 's/ $//')), answer: $(cut -d' ' -f2- "$tmp/$mode" | sort -u | tr '\n' ';')"
+done
+echo "- bytes to the coordinator, gathered: tuple data received from nodes (EXPLAIN ANALYZE of the query reading every active schedule) $gathered"
+echo "- bytes to the coordinator, pushed down: the workers' answers (railway.find_conflicts_in_shard's text, every shard) $pushdown"
