@@ -14,8 +14,9 @@
 #      other fails with 23P01; two trains on different workers at once: both commit;
 #   5. with the validation bypassed on both (as for an audit of a feed), conflicting pairs
 #      written in are found by find_conflicts() on the cluster exactly as on one server;
-#   6. a worker stopped: health() says unhealthy and names it, find_conflicts() fails (it
-#      never answers with the pairs of the reachable shards only).
+#   6. a worker at another railway version, then a worker stopped: health() says unhealthy
+#      and names it; find_conflicts() fails with a worker down (it never answers with the pairs
+#      of the reachable shards only).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -211,8 +212,16 @@ train=$(single -c 'SELECT min(train_id) FROM railway.find_conflicts()')
 same "find_conflicts($train) with conflicts written in" "SELECT * FROM railway.find_conflicts($train)"
 echo "find_conflicts() on the cluster: $(coord -c 'SELECT count(*) FROM railway.find_conflicts()') pairs, pushed down per shard"
 
-# 6. A worker down: health() says so, and find_conflicts() fails rather than answer with the
-#    pairs of the reachable shards only.
+# 6. A worker at another railway version (its catalog says so, for the test): health() is
+#    unhealthy and names it. Then a worker down: health() says so, and find_conflicts() fails
+#    rather than answer with the pairs of the reachable shards only.
+citus_psql "${CITUS_PORTS[1]}" -c "UPDATE pg_catalog.pg_extension SET extversion = '0.9' WHERE extname = 'railway'"
+[ "$(coord -c "SELECT railway.health() ->> 'status'")" = unhealthy ] || fail "health() is not unhealthy with a worker at another version"
+coord -c "SELECT r FROM jsonb_array_elements_text(railway.health() -> 'recommendations') r" \
+    | grep -q "127.0.0.1:${CITUS_PORTS[1]} has railway 0.9, this coordinator" || fail "health() does not name the worker at another version"
+citus_psql "${CITUS_PORTS[1]}" -c "UPDATE pg_catalog.pg_extension SET extversion = '$(coord -c "SELECT extversion FROM pg_extension WHERE extname = 'railway'")' WHERE extname = 'railway'"
+[ "$(coord -c "SELECT railway.health() -> 'checks' -> 'cluster' ->> 'status'")" = pass ] || fail "health()'s cluster check does not pass again"
+echo "worker ${CITUS_PORTS[1]} at railway 0.9: health() unhealthy, naming it"
 stopped=${CITUS_PORTS[2]}
 railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$CITUS_DIR/node2" -m immediate stop >/dev/null
 [ "$(coord -c "SELECT railway.health() ->> 'status'")" = unhealthy ] || fail "health() is not unhealthy with a worker down"
@@ -221,6 +230,6 @@ railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$CITUS_DIR/node2" -m immediate s
 coord -c "SELECT r FROM jsonb_array_elements_text(railway.health() -> 'recommendations') r WHERE r LIKE 'Node %'" | grep -q "127.0.0.1:$stopped is unreachable" \
     || fail "health() recommends nothing about the worker that is down"
 if coord -c 'SELECT count(*) FROM railway.find_conflicts()' 2>"$work/down.log"; then fail "find_conflicts() answered with a worker down"; fi
-grep -q "127.0.0.1:$stopped failed" "$work/down.log" || { cat "$work/down.log"; fail "find_conflicts() did not name the worker that is down"; }
+grep -q "railway.find_conflicts(): node 127.0.0.1:$stopped failed" "$work/down.log" || { cat "$work/down.log"; fail "find_conflicts() did not name the worker that is down"; }
 echo "worker $stopped down: health() unhealthy naming it, find_conflicts() fails: $(head -n 1 "$work/down.log")"
 echo "citus: all checks passed"
