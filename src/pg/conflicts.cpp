@@ -364,11 +364,15 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
         spi_connect();
         const Oid relid = schedules_relid();
         // The whole table: straight from the heap when allowed; on a Citus coordinator, where
-        // the heap is an empty shell, pushed down to the shards (outside a transaction block:
-        // inside one, the distributed query below sees the transaction's own writes); one
-        // train: its index, via SPI (on Citus: routed to the train's shard).
+        // the heap is an empty shell, pushed down to the shards when the transaction has no
+        // writes of its own to see (a statement outside a transaction block that has written
+        // nothing yet: the commands on the workers' own connections see the same committed
+        // rows), else through the distributed query below, which sees them; one train: its
+        // index, via SPI (on Citus: routed to the train's shard).
         const char citus = all_trains && OidIsValid(relid) ? citus_partition_method(relid) : 0;
-        if (citus == 'h' && !pg_guarded([] { return IsTransactionBlock(); })) {
+        const bool nothing_written_here =
+            pg_guarded([] { return !IsTransactionBlock() && GetCurrentCommandId(false) == FirstCommandId; });
+        if (citus == 'h' && nothing_written_here) {
             pushed_down_conflicts(records);
         } else {
             if (!all_trains || citus != 0 || !scan_active_schedules(relid, items)) {

@@ -7,8 +7,8 @@
 #      the single server (PG*), actual times set the same way on both; railway.health() lists
 #      the three nodes (reachable, same railway version, the shards of schedules and runs);
 #   3. find_conflicts() (pushed down per shard; in a transaction block, through the distributed
-#      query), check_schedule_conflicts(), the reports and the aggregates give the same answers
-#      on both;
+#      query; after a write in the same statement, seeing it), check_schedule_conflicts(), the
+#      reports and the aggregates give the same answers on both;
 #   4. a conflicting schedule is refused (23P01); a valid one is stored on the shard of its
 #      train; two sessions inserting a conflicting pair of one train at once: one commits, the
 #      other fails with 23P01; two trains on different workers at once: both commit;
@@ -210,7 +210,23 @@ in_block "find_conflicts() with conflicts written in, in a transaction block"
 [ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" -gt 0 ] || fail "find_conflicts() found nothing on the cluster"
 train=$(single -c 'SELECT min(train_id) FROM railway.find_conflicts()')
 same "find_conflicts($train) with conflicts written in" "SELECT * FROM railway.find_conflicts($train)"
-echo "find_conflicts() on the cluster: $(coord -c 'SELECT count(*) FROM railway.find_conflicts()') pairs, pushed down per shard"
+pairs=$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')
+echo "find_conflicts() on the cluster: $pairs pairs, pushed down per shard"
+# A statement that has written (a function, here a DO block, outside a transaction block) sees
+# its own rows in find_conflicts(), as on one server (the push-down's connections would not).
+own=$({ coord -c "DO \$\$ BEGIN
+    INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_location_id, scheduled_departure,
+                                   scheduled_arrival, running_days, effective_start_date, effective_end_date, train_kind)
+    SELECT 950000 + s.id, s.train_id, s.departure_location_id, s.arrival_location_id, s.scheduled_departure,
+           s.scheduled_arrival, s.running_days, s.effective_start_date, s.effective_end_date, s.train_kind
+    FROM railway.schedules s WHERE s.id = (SELECT min(id) FROM railway.schedules
+                                           WHERE NOT is_cancelled AND status <> 'cancelled');
+    RAISE NOTICE 'pairs %', (SELECT count(*) FROM railway.find_conflicts());
+    RAISE EXCEPTION 'rolled back';
+END \$\$" 2>&1 || true; } | sed -n 's/.*NOTICE:  pairs //p')
+[ -n "$own" ] && [ "$own" -gt "$pairs" ] || fail "find_conflicts() after a write in the same statement: $own pairs, not more than $pairs"
+[ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" = "$pairs" ] || fail "the DO block was not rolled back"
+echo "a statement's own write: find_conflicts() sees it ($own pairs)"
 
 # 6. A worker at another railway version (its catalog says so, for the test): health() is
 #    unhealthy and names it. Then a worker down: health() says so, and find_conflicts() fails
