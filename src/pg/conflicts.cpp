@@ -22,6 +22,7 @@
 extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
@@ -29,7 +30,6 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "access/xact.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -274,7 +274,8 @@ void read_active_schedules(const std::string& sql, int nargs, Oid* types, Datum*
 // shard, and a conflict never crosses trains), one command per worker (one connection each; the
 // workers in parallel); only the pairs come back (about 50 bytes each), not the rows. Citus runs
 // the commands on connections of their own, which see what is committed: the caller uses this
-// only outside a transaction block.
+// only when its transaction has written nothing (outside a transaction block, nothing written
+// earlier in the statement).
 constexpr const char* kPushedDown =
     "WITH placements AS ("
     " SELECT DISTINCT ON (s.shardid) p.nodename, p.nodeport,"
