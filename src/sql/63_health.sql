@@ -112,6 +112,7 @@ DECLARE
     reserved integer := current_setting('superuser_reserved_connections')::integer;
     long_running jsonb;
     blocked jsonb;
+    cluster jsonb;
     r record;
     run_partition_count integer;
     missing_months text[];
@@ -281,6 +282,18 @@ BEGIN
     END LOOP;
 
     integrity_ok := cardinality(missing) = 0 AND cardinality(invalid) = 0;
+
+    -- The nodes of a Citus cluster (README "Citus"), only where Citus is installed: on one
+    -- server without it nothing here runs (railway.cluster_nodes() reaches Citus dynamically).
+    IF EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus') THEN
+        cluster := railway.cluster_nodes();
+        IF cluster ->> 'status' = 'fail' THEN
+            integrity_ok := false;
+            recommendations := recommendations
+                || ARRAY(SELECT jsonb_array_elements_text(cluster -> 'problems'));
+        END IF;
+    END IF;
+
     RETURN jsonb_build_object(
         'status', CASE WHEN NOT integrity_ok OR NOT runs_ok THEN 'unhealthy'
                        WHEN NOT performance_ok OR runs_warn THEN 'degraded'
@@ -311,9 +324,10 @@ BEGIN
                 'connections', jsonb_build_object('used', used, 'max', max_conn,
                                                   'ratio', round(used::numeric / max_conn, 4)),
                 'longRunningQueries', long_running,
-                'blockedQueries', blocked)),
+                'blockedQueries', blocked))
+            || CASE WHEN cluster IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cluster', cluster) END,
         'recommendations', to_jsonb(recommendations));
 END
 $function$;
 COMMENT ON FUNCTION railway.health(float8, float8, float8, interval, bigint) IS
-    'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), runPartitions (partitions of railway.runs: the current or next month missing is a warning once runs are in use; rows in the default partition or a partition without its primary key are errors), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';
+    'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), runPartitions (partitions of railway.runs: the current or next month missing is a warning once runs are in use; rows in the default partition or a partition without its primary key are errors), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. On a Citus cluster also checks.cluster (railway.cluster_nodes(): on the coordinator every node, reachable or not, its railway version, equal to the coordinator''s or not, its shard counts of schedules and runs); an unreachable node or another version makes the status unhealthy. Without Citus there is no checks.cluster. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';
