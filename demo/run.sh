@@ -71,6 +71,9 @@ section "Runs: the week of Monday 2018-06-18, planned (railway.plan_runs) and wi
 # A run is one day of a schedule (README "Runs"). The partition of June 2018, then the runs of
 # the week: plan_runs makes only those that do not exist yet, so a second demo adds none.
 psql_demo -At -c "SELECT 'partitions made: ' || coalesce(string_agg(p, ', '), 'none (June 2018 exists)') FROM railway.create_run_partitions(0, '2018-06-01') p"
+# And this month's and the next three, as the monthly maintenance job would (health() warns
+# when the current or next month has none).
+psql_demo -At -c "SELECT 'partitions made ahead: ' || coalesce(string_agg(p, ', '), 'none (they exist)') FROM railway.create_run_partitions(3) p"
 planned=$(psql_demo -At -c "SELECT railway.plan_runs('2018-06-18', '2018-06-24')")
 echo "runs planned now: $planned"
 if [ "$planned" -gt 0 ]; then
