@@ -182,12 +182,20 @@ BEGIN
                       WHERE NOT p.is_default
                         AND p.from_date <= m.month AND p.to_date >= (m.month + interval '1 month')::date);
     -- (When it is missing, the manifest check says so.) Viewers may read it.
+    -- On a Citus coordinator runs_default is distributed: reading it needs every worker, and a
+    -- worker down must make health() report, not fail (checks.cluster names the node).
     IF to_regclass('railway.runs_default') IS NULL THEN
         default_rows := false;
     ELSE
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM railway.runs_default)' INTO default_rows;
+        BEGIN
+            EXECUTE 'SELECT EXISTS (SELECT 1 FROM railway.runs_default)' INTO default_rows;
+        EXCEPTION WHEN OTHERS THEN
+            default_rows := NULL;
+            recommendations := recommendations || format(
+                'Could not read the default partition railway.runs_default: %s', SQLERRM);
+        END;
     END IF;
-    runs_ok := NOT default_rows AND cardinality(without_key) = 0;
+    runs_ok := default_rows IS NOT NULL AND NOT default_rows AND cardinality(without_key) = 0;
     runs_warn := cardinality(missing_months) > 0;
     IF default_rows THEN
         recommendations := recommendations || 'The default partition railway.runs_default holds rows (it must stay empty: its CHECK (false) was dropped?): create the partitions of their months with railway.create_run_partitions(), move the rows there and restore the constraint runs_default_no_rows.'::text;
