@@ -505,11 +505,14 @@ void expanded_flatten_into(ExpandedObjectHeader* header, void* result, Size size
 // a context per state would satisfy that too, but hash aggregation sums its memory over every
 // child context each time it creates a group (MemoryContextMemAllocated), which made 5,000
 // groups 1.4 to 1.6 times slower. The states are freed with the aggregate context, as in 1.0.
-// Sharing is safe because nothing deletes one state: PostgreSQL (and Citus's
+// Sharing is safe because nothing deletes or moves one state: PostgreSQL (and Citus's
 // worker_partial_agg) deletes a read-write expanded transition value only when the transition
 // or combine function returns another pointer, and ours return the very object they were given
-// whenever it is one of these (writable_state()); no read-write pointer to a state ever leaves
-// an aggregate (final functions and partial results get read-only ones).
+// whenever it is one of these (writable_state()); and no read-write pointer to a state reaches
+// other code (which could take it over, as PL/pgSQL does): only transition functions make
+// them, and their values go to final functions and partial results read-only (PostgreSQL) or
+// to the state type's output function (Citus's worker_partial_agg); combine functions return
+// flat states (expanded_combine()).
 constexpr char kStatesContextName[] = "railway aggregate states";
 
 MemoryContext states_context(MemoryContext aggregate) {
@@ -588,30 +591,55 @@ Expanded<State>* writable_state(FunctionCallInfo fcinfo, int arg, MemoryContext 
 
 Datum rw_datum(ExpandedObjectHeader& header) { return EOHPGetRWDatum(&header); }
 
+// combine(state1, state2). When state1 is a read-write state of ours (only a transition
+// function makes one) state2 is merged into it in place. Otherwise the result is a new flat
+// state: the engines copy it into the aggregate context (the state is read again at the next
+// call: a few deserializations per group, as in 1.0's parallel plans). So a combine function
+// never hands out a read-write pointer: on a Citus coordinator the final function receives the
+// combined state as it is (coord_combine_agg_ffunc does not make it read-only), and a final
+// function in PL/pgSQL would take a read-write object over, moving the shared states context
+// (states_context()) into its own and freeing it with the other groups' states.
 template <typename State>
 Datum expanded_combine(FunctionCallInfo fcinfo) {
-    MemoryContext const context = aggregate_context(fcinfo);
+    aggregate_context(fcinfo);
     if (PG_ARGISNULL(1))
         return PG_ARGISNULL(0) ? null_datum(fcinfo) : PG_GETARG_DATUM(0);
-    if (PG_ARGISNULL(0)) {
-        if (Expanded<State>* const theirs = expanded_of<State>(PG_GETARG_DATUM(1))) {
-            Expanded<State>* const mine = new_expanded<State>(context);
-            mine->holder()->state.merge(theirs->holder()->state);
+    if (!PG_ARGISNULL(0) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(PG_GETARG_DATUM(0)))) {
+        if (Expanded<State>* const mine = expanded_of<State>(PG_GETARG_DATUM(0))) {
+            const State& theirs = read_state<State>(PG_GETARG_DATUM(1));
+            mine->modified();
+            if (&theirs == &mine->holder()->state) {  // combine(x, x): merge a copy
+                const std::vector<std::uint8_t> bytes = theirs.serialize();
+                mine->holder()->state.merge(
+                    new_holder<State>(CurrentMemoryContext, bytes.data(), bytes.size())->state);
+            } else {
+                mine->holder()->state.merge(theirs);
+            }
             return rw_datum(mine->header);
         }
-        const auto [bytes, size] = flat_bytes(PG_GETARG_DATUM(1));
-        return rw_datum(new_expanded<State>(context, bytes, size)->header);
     }
-    Expanded<State>* const mine = writable_state<State>(fcinfo, 0, context);
-    const State& theirs = read_state<State>(PG_GETARG_DATUM(1));
-    mine->modified();
-    if (&theirs == &mine->holder()->state) {  // combine(x, x): merge a copy
-        const std::vector<std::uint8_t> bytes = theirs.serialize();
-        mine->holder()->state.merge(new_holder<State>(CurrentMemoryContext, bytes.data(), bytes.size())->state);
-    } else {
-        mine->holder()->state.merge(theirs);
+    std::vector<std::uint8_t> bytes;
+    {
+        ScopedWorkContext work("railway combine");
+        State* merged;
+        if (PG_ARGISNULL(0)) {
+            merged = &new_holder<State>(work.context())->state;
+        } else if (Expanded<State>* const mine = expanded_of<State>(PG_GETARG_DATUM(0))) {
+            merged = &new_holder<State>(work.context())->state;
+            merged->merge(mine->holder()->state);
+        } else {
+            const auto [data, size] = flat_bytes(PG_GETARG_DATUM(0));
+            merged = &new_holder<State>(work.context(), data, size)->state;
+        }
+        if (Expanded<State>* const theirs = expanded_of<State>(PG_GETARG_DATUM(1))) {
+            merged->merge(theirs->holder()->state);
+        } else {
+            const auto [data, size] = flat_bytes(PG_GETARG_DATUM(1));
+            merged->merge(new_holder<State>(work.context(), data, size)->state);
+        }
+        bytes = merged->serialize();
     }
-    return rw_datum(mine->header);
+    return flat_datum(bytes.data(), bytes.size());
 }
 
 // ---- flat states (hourly_profile, weekday_profile): version byte, then N little-endian i64 ----
