@@ -389,9 +389,9 @@ Datum railway_weekday_profile_finalfn(PG_FUNCTION_ARGS) {
 //
 // Speed on one server: the transition functions never copy a state per row.
 //   - punctuality and operation_days (states that grow) are PostgreSQL expanded objects: the
-//     C++ state (a Holder, as above) lives in a context shared by the states of the aggregate
-//     context (states_context() says why), and the transition value is the object's
-//     read-write pointer. nodeAgg
+//     C++ state (a Holder, as above) lives in the aggregate context, its eoh_context is an
+//     empty child context shared by the states (states_context() says why), and the
+//     transition value is the object's read-write pointer. nodeAgg
 //     (ExecAggTransReparent) and Citus's worker_partial_agg (HandleTransition) keep such a value
 //     as it is; the transition function returns the pointer it was given, so nothing is copied
 //     until the state leaves the aggregate (a parallel worker's or a Citus worker's partial
@@ -445,6 +445,7 @@ Datum flat_datum(const std::uint8_t* bytes, std::size_t size) {
 template <typename State>
 struct Expanded {
     ExpandedObjectHeader header;  // first: PostgreSQL's pointer to the object is to it
+    MemoryContext memory;         // where the object and its state live (the aggregate context)
     std::uint8_t* flat;           // serialize()'s bytes between get_flat_size and flatten_into
     std::size_t flat_size;
     // The Holder itself, in the same allocation (one pointer less to follow per row).
@@ -481,7 +482,7 @@ Size expanded_flat_size(ExpandedObjectHeader* header) {
             if (bytes.size() > MaxAllocSize - VARHDRSZ)
                 throw std::bad_alloc();
             auto* const copy = static_cast<std::uint8_t*>(
-                allocate_in(object->header.eoh_context, bytes.size() + 1, 1));
+                allocate_in(object->memory, bytes.size() + 1, 1));
             std::memcpy(copy, bytes.data(), bytes.size());
             object->flat = copy;
             object->flat_size = bytes.size();
@@ -498,13 +499,14 @@ void expanded_flatten_into(ExpandedObjectHeader* header, void* result, Size size
     std::memcpy(VARDATA(result), object->flat, object->flat_size);
 }
 
-// The memory context of the expanded states of an aggregate context: one child of it, shared
+// The eoh_context of the expanded states of an aggregate context: one empty child of it, shared
 // by all its states (and all railway aggregates using it), found among its children (usually
-// the only one) or created on the first state. PostgreSQL keeps a read-write expanded transition
-// value without copying it only when the object's context is a child of the aggregate context;
-// a context per state would satisfy that too, but hash aggregation sums its memory over every
+// the only one) or created on the first state. The states themselves live in the aggregate
+// context, as in 1.0 (new_expanded()). PostgreSQL keeps a read-write expanded transition value
+// without copying it only when the object's eoh_context is a child of the aggregate context; a
+// context per state would satisfy that too, but hash aggregation sums its memory over every
 // child context each time it creates a group (MemoryContextMemAllocated), which made 5,000
-// groups 1.4 to 1.6 times slower. The states are freed with the aggregate context, as in 1.0.
+// groups 1.4 to 1.6 times slower.
 // Sharing is safe because nothing deletes or moves one state: PostgreSQL (and Citus's
 // worker_partial_agg) deletes a read-write expanded transition value only when the transition
 // or combine function returns another pointer, and ours return the very object they were given
@@ -520,7 +522,7 @@ MemoryContext states_context(MemoryContext aggregate) {
         if (child->name == kStatesContextName)
             return child;
     return pg_guarded([&] {
-        return AllocSetContextCreateInternal(aggregate, kStatesContextName, ALLOCSET_DEFAULT_SIZES);
+        return AllocSetContextCreateInternal(aggregate, kStatesContextName, ALLOCSET_SMALL_SIZES);
     });
 }
 
@@ -529,16 +531,17 @@ MemoryContext states_context(MemoryContext aggregate) {
 template <typename State>
 Expanded<State>* new_expanded(MemoryContext aggregate, const std::uint8_t* bytes = nullptr,
                               std::size_t size = 0) {
-    MemoryContext const context = states_context(aggregate);
+    MemoryContext const token = states_context(aggregate);
     auto* const object = static_cast<Expanded<State>*>(
-        allocate_in(context, sizeof(Expanded<State>), alignof(Expanded<State>)));
+        allocate_in(aggregate, sizeof(Expanded<State>), alignof(Expanded<State>)));
     if (bytes != nullptr)
-        new (object->storage) Holder<State>(context, bytes, size);
+        new (object->storage) Holder<State>(aggregate, bytes, size);
     else
-        new (object->storage) Holder<State>(context);
+        new (object->storage) Holder<State>(aggregate);
+    object->memory = aggregate;
     object->flat = nullptr;
     object->flat_size = 0;
-    EOH_init_header(&object->header, &expanded_methods<State>, context);
+    EOH_init_header(&object->header, &expanded_methods<State>, token);
     return object;
 }
 
@@ -598,7 +601,7 @@ Datum rw_datum(ExpandedObjectHeader& header) { return EOHPGetRWDatum(&header); }
 // never hands out a read-write pointer: on a Citus coordinator the final function receives the
 // combined state as it is (coord_combine_agg_ffunc does not make it read-only), and a final
 // function in PL/pgSQL would take a read-write object over, moving the shared states context
-// (states_context()) into its own and freeing it with the other groups' states.
+// (states_context()) into its own and freeing it, which the other groups' states name.
 template <typename State>
 Datum expanded_combine(FunctionCallInfo fcinfo) {
     aggregate_context(fcinfo);
