@@ -8,7 +8,8 @@
 # Which database: DATABASE_URL when set; else the PG* variables (PGHOST, PGPORT, PGDATABASE,
 # PGUSER, ...) when any is set; else a throwaway cluster owned by the postgres user in
 # /tmp/railway-demo. The demo loads Caltrain's GTFS feed (../shared/data/gtfs) with
-# tools/gtfs_import.sh, once per database, and simulates a week of actual times.
+# tools/gtfs_import.sh, once per database, plans the runs of the week of 2018-06-18
+# (railway.plan_runs) and simulates their actual times (demo/simulate_runs.sql).
 # (demo/sample_timetable.sql is a small hand-written timetable: psql -f it into an empty database.)
 set -euo pipefail
 
@@ -64,8 +65,26 @@ if exists "EXISTS (SELECT 1 FROM railway.gtfs_trips WHERE feed = 'caltrain')"; t
     echo "Caltrain is already loaded (feed 'caltrain' in railway.gtfs_trips)"
 else
     "$RAILWAY_ROOT/tools/gtfs_import.sh" --feed caltrain "$caltrain"
-    psql_demo -q -f "$RAILWAY_ROOT/demo/simulate_runs.sql" >/dev/null
 fi
+
+section "Runs: the week of Monday 2018-06-18, planned (railway.plan_runs) and with simulated actual times"
+# A run is one day of a schedule (README "Runs"). The partition of June 2018, then the runs of
+# the week: plan_runs makes only those that do not exist yet, so a second demo adds none.
+psql_demo -At -c "SELECT 'partitions made: ' || coalesce(string_agg(p, ', '), 'none (June 2018 exists)') FROM railway.create_run_partitions(0, '2018-06-01') p"
+# And this month's and the next three, as the monthly maintenance job would (health() warns
+# when the current or next month has none).
+psql_demo -At -c "SELECT 'partitions made ahead: ' || coalesce(string_agg(p, ', '), 'none (they exist)') FROM railway.create_run_partitions(3) p"
+planned=$(psql_demo -At -c "SELECT railway.plan_runs('2018-06-18', '2018-06-24')")
+echo "runs planned now: $planned"
+if [ "$planned" -gt 0 ]; then
+    psql_demo -q -f "$RAILWAY_ROOT/demo/simulate_runs.sql" >/dev/null
+    psql_demo -q -c 'VACUUM ANALYZE railway.runs'   # the simulation updated every run once
+    echo "actual times simulated on them (demo/simulate_runs.sql)"
+fi
+psql_demo -c "SELECT run_date, to_char(run_date, 'Dy') AS day, count(*) AS runs,
+       count(*) FILTER (WHERE status = 'completed') AS completed, count(*) FILTER (WHERE status = 'delayed') AS delayed,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled
+FROM railway.runs WHERE run_date BETWEEN '2018-06-18' AND '2018-06-24' GROUP BY run_date ORDER BY run_date"
 
 section "Stations: $(psql_demo -At -c 'SELECT count(DISTINCT name) FROM railway.locations') (GTFS stops: $(psql_demo -At -c 'SELECT count(*) FROM railway.locations'), one per platform); the ones where trips start or end:"
 psql_demo -c "SELECT string_agg(code, ' ' ORDER BY code) AS codes, name
@@ -121,28 +140,67 @@ else
     echo "railway.health() (issue 6) is not installed in this build"
 fi
 
-section "Analytics on the week of 2018-06-18 (simulated actual times: demo/simulate_runs.sql)"
+section "Analytics on the runs of the week of 2018-06-18 (simulated actual times: demo/simulate_runs.sql)"
 psql_demo -c "SELECT status, count(*) AS runs,
-       round(avg(extract(epoch FROM actual_departure - scheduled_departure) / 60), 1) AS avg_delay_min,
-       max(actual_departure - scheduled_departure) AS worst
-FROM railway.schedules WHERE actual_departure IS NOT NULL GROUP BY status ORDER BY status"
+       round(avg(extract(epoch FROM actual_departure - planned_departure) / 60), 1) AS avg_delay_min,
+       max(actual_departure - planned_departure) AS worst
+FROM railway.runs WHERE run_date BETWEEN '2018-06-18' AND '2018-06-24' GROUP BY status ORDER BY status"
 # Reports print float8 averages and percentages: four significant digits are enough to read.
 report() {
     echo
     echo "$1:"
     PGOPTIONS="-c extra_float_digits=-11" psql_demo -c "$2"
 }
-report "railway.punctuality(scheduled_arrival, actual_arrival) over the week (runs without an actual time are not counted as punctual)" \
-    "SELECT (railway.punctuality(scheduled_arrival, actual_arrival)).*
-     FROM railway.schedules WHERE scheduled_departure >= '2018-06-18' AND scheduled_departure < '2018-06-25'"
-report "railway.schedule_overview('2018-06-18'), the simulated week" \
+report "railway.punctuality(planned_arrival, actual_arrival) over the week (runs without an actual time are not counted as punctual)" \
+    "SELECT (railway.punctuality(planned_arrival, actual_arrival)).*
+     FROM railway.runs WHERE run_date BETWEEN '2018-06-18' AND '2018-06-24'"
+report "railway.schedule_overview('2018-06-18'): one row per run date" \
     "SELECT * FROM railway.schedule_overview('2018-06-18') WHERE date < '2018-06-25' ORDER BY date"
 report "railway.route_performance('2018-06-18')" \
     "SELECT * FROM railway.route_performance('2018-06-18')"
-report "railway.train_utilization('2018-06-18'): the first 10 trains" \
+report "railway.train_utilization('2018-06-18'): the first 10 trains (a weekday train runs 5 times in the week)" \
     "SELECT * FROM railway.train_utilization('2018-06-18') LIMIT 10"
 report "railway.peak_hours('2018-06-18'): the morning peak" \
     "SELECT * FROM railway.peak_hours('2018-06-18') WHERE hour BETWEEN 5 AND 10"
+
+section "Train 101's week, run by run (README \"The morning questions\")"
+psql_demo -c "SELECT r.run_date, to_char(r.run_date, 'Dy') AS day, dl.name || ' -> ' || al.name AS route,
+       r.planned_departure::time AS planned_dep, r.planned_arrival::time AS planned_arr,
+       r.actual_arrival::time AS actual_arr,
+       floor(extract(epoch FROM r.actual_arrival - r.planned_arrival) / 60) AS delay_min, r.status, r.kind
+FROM railway.runs r
+JOIN railway.trains t ON t.id = r.train_id
+JOIN railway.schedules s ON s.id = r.schedule_id
+JOIN railway.locations dl ON dl.id = s.departure_location_id
+JOIN railway.locations al ON al.id = s.arrival_location_id
+WHERE t.train_number = '101' AND r.run_date BETWEEN '2018-06-18' AND '2018-06-24'
+ORDER BY r.planned_departure"
+
+section "A retimed run that overlaps the next run of its train is refused (23P01)"
+# In a transaction rolled back at the end, so the demo's data stays as it was: train 101 gets a
+# return trip from San Francisco at 07:00 on the weekdays of the week (its runs planned), then
+# Tuesday's northbound run is retimed to arrive at 07:20, after that return trip leaves.
+echo "Train 101 also returns south at 07:00 this week; its Tuesday run north is retimed to arrive at 07:20:"
+psql -X "${db_args[@]}" <<'SQL' 2>&1 || true
+\set SHOW_CONTEXT never
+\set QUIET on
+BEGIN;
+INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, scheduled_departure,
+                               scheduled_arrival, running_days, effective_start_date, effective_end_date)
+SELECT t.id, (SELECT id FROM railway.locations WHERE code = '70012'), (SELECT id FROM railway.locations WHERE code = '70262'),
+       '2018-06-18 07:00', '2018-06-18 08:36', '{t,t,t,t,t,f,f}', '2018-06-18', '2018-06-22'
+FROM railway.trains t WHERE t.train_number = '101';
+SELECT railway.plan_runs('2018-06-18', '2018-06-24', (SELECT id FROM railway.trains WHERE train_number = '101')) AS return_runs_planned;
+UPDATE railway.runs SET planned_departure = '2018-06-19 04:28', planned_arrival = '2018-06-19 07:20'
+WHERE train_id = (SELECT id FROM railway.trains WHERE train_number = '101') AND run_date = '2018-06-19'
+  AND planned_departure = '2018-06-19 04:28';
+\if :ERROR
+\echo '(refused: the run keeps its planned times)'
+\else
+SELECT 'not refused: this build does not check conflicts between runs yet' AS retiming;
+\endif
+ROLLBACK;
+SQL
 
 section "Connect"
 if [ ${#db_args[@]} -gt 0 ]; then

@@ -1,7 +1,9 @@
 -- The guide's reports (README "Reports"): schedule_overview, train_utilization,
 -- route_performance, peak_hours, each against the guide's own query on the same rows. A
--- report's runs are the schedules departing since `since`; a schedule's delay is
--- actual_arrival - scheduled_arrival.
+-- report counts runs (railway.runs) with a run date from the date of `since` on; a run's
+-- delay is actual_arrival - planned_arrival. Every schedule here is a one-day service with
+-- exactly one run carrying its actual times, so the guide's queries over the schedules and the
+-- reports over the runs see the same rows (sql/runs_reports.sql tests recurring services).
 
 INSERT INTO railway.locations (id, name, code) VALUES
     (1, 'Vijayawada Junction', 'BZA'), (2, 'Narasapur', 'NS'), (3, 'Duvvada', 'DVD'),
@@ -30,6 +32,10 @@ FROM (VALUES
     -- 12711 once before the period of the reports.
     (10, 1, 1, 2, '2024-02-20 06:00', '2024-02-20 09:30', '2024-02-20 06:00', '2024-02-20 12:00', 'completed')
 ) AS v(id, train_id, dep, arr, sd, sa, ad, aa, status);
+-- Each schedule's one run, with the schedule's actual times and status.
+SELECT count(*) AS partitions FROM railway.create_run_partitions(1, '2024-02-01');
+INSERT INTO railway.runs (schedule_id, run_date, actual_departure, actual_arrival, status)
+SELECT id, scheduled_departure::date, actual_departure, actual_arrival, status FROM railway.schedules;
 
 -- Per departure date. 2024-03-01: delays 3, 5 and 75 minutes. 2024-03-02: -1, 6 and one not
 -- yet measured (the guide counts it as 0 minutes late). 2024-03-03: 22.5 and one not measured.
@@ -96,6 +102,9 @@ INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_loca
                                effective_start_date, effective_end_date)
 VALUES (11, 2, 2, 3, CURRENT_DATE - 1 + time '09:45', CURRENT_DATE - 1 + time '10:40',
         CURRENT_DATE - 1 + time '10:41', 'completed', CURRENT_DATE - 1, CURRENT_DATE - 1);
+SELECT count(*) >= 1 AS partitions FROM railway.create_run_partitions(1, CURRENT_DATE - 1);
+INSERT INTO railway.runs (schedule_id, run_date, actual_arrival, status)
+VALUES (11, CURRENT_DATE - 1, CURRENT_DATE - 1 + time '10:41', 'completed');
 SELECT date = CURRENT_DATE - 1 AS yesterday, total_schedules, completed, avg_delay_minutes, on_time_pct
 FROM railway.schedule_overview();
 SELECT train_number, total_trips, operation_days FROM railway.train_utilization() WHERE total_trips > 0;
@@ -112,12 +121,20 @@ SELECT (SELECT count(*) FROM railway.schedule_overview('2024-03-01')) AS overvie
        (SELECT railway.weekday_profile(running_days) FROM railway.schedules) AS weekdays;
 RESET ROLE;
 
--- The reports are STABLE SQL functions with a pinned search_path.
+-- The reports are STABLE PL/pgSQL functions with a pinned search_path.
 SELECT p.oid::regprocedure AS report, p.provolatile AS volatility, p.proparallel AS parallel, p.proconfig
 FROM pg_proc p
 WHERE p.pronamespace = 'railway'::regnamespace
   AND p.proname IN ('schedule_overview', 'train_utilization', 'route_performance', 'peak_hours')
 ORDER BY 1;
 
+DO $$
+DECLARE p regclass;
+BEGIN
+    FOR p IN SELECT inhrelid::regclass FROM pg_inherits
+             WHERE inhparent = 'railway.runs'::regclass AND inhrelid <> 'railway.runs_default'::regclass LOOP
+        EXECUTE format('DROP TABLE %s', p);
+    END LOOP;
+END $$;
 TRUNCATE railway.schedules, railway.trains, railway.locations RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;

@@ -102,6 +102,50 @@ FROM railway.audit_log ORDER BY id;
 SELECT operation, count(*) AS audit_rows, count(DISTINCT transaction_id) AS transactions
 FROM railway.audit_log GROUP BY operation ORDER BY operation;
 
+-- A schedule's INSERT is recorded without its image (issue 12: schedules are written in bulk);
+-- railway.audit_row_history() gives the image back from the row's next change, or from the
+-- row as it is now. A TRUNCATE of schedules records the image of each row it removes.
+TRUNCATE railway.audit_log RESTART IDENTITY;
+SET ROLE ops_audit_admin;
+INSERT INTO railway.locations (id, name, code) VALUES (31, 'Guntur Junction', 'GNT'), (32, 'Repalle', 'RAL');
+INSERT INTO railway.trains (id, train_number) VALUES (31, '17213');
+INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_location_id,
+                               scheduled_departure, scheduled_arrival, effective_start_date)
+VALUES (21, 31, 31, 32, '2024-01-01 06:00', '2024-01-01 09:30', '2024-01-01'),
+       (22, 31, 32, 31, '2024-01-01 12:00', '2024-01-01 15:30', '2024-01-01'),
+       (23, 31, 31, 32, '2024-01-01 18:00', '2024-01-01 21:30', '2024-01-01');
+UPDATE railway.schedules SET status = 'delayed' WHERE id = 21;
+UPDATE railway.schedules SET status = 'completed' WHERE id = 21;
+DELETE FROM railway.schedules WHERE id = 22;
+RESET ROLE;
+SELECT id, operation, row_id, old_row ->> 'status' AS old_status, new_row ->> 'status' AS new_status
+FROM railway.audit_log WHERE table_name = 'schedules' ORDER BY id;
+SET ROLE ops_audit_admin;
+-- Inserted, then changed twice: the INSERT's image is the first UPDATE's old_row.
+SELECT audit_id, operation, old_row ->> 'status' AS old_status, new_row ->> 'status' AS new_status,
+       new_row ->> 'scheduled_departure' AS new_departure
+FROM railway.audit_row_history('schedules', 21);
+-- Inserted, then deleted: the DELETE's old_row. Inserted and never changed: the row itself.
+SELECT audit_id, operation, new_row ->> 'scheduled_departure' AS new_departure FROM railway.audit_row_history('schedules', 22);
+SELECT audit_id, operation, new_row ->> 'scheduled_departure' AS new_departure FROM railway.audit_row_history('schedules', 23);
+-- Tables other than schedules keep their INSERT image; unknown rows have no history.
+SELECT operation, new_row ->> 'train_number' AS new_number FROM railway.audit_row_history('trains', 31);
+SELECT count(*) AS no_history FROM railway.audit_row_history('schedules', 999);
+RESET ROLE;
+TRUNCATE railway.schedules;
+SELECT operation, row_id, old_row ->> 'status' AS old_status, old_row ->> 'scheduled_departure' AS old_departure
+FROM railway.audit_log WHERE operation = 'TRUNCATE' ORDER BY id;
+SELECT audit_id, operation, old_row ->> 'scheduled_departure' AS old_departure,
+       new_row ->> 'scheduled_departure' AS new_departure
+FROM railway.audit_row_history('schedules', 23);
+-- An empty table's TRUNCATE: one row, no image.
+TRUNCATE railway.audit_log RESTART IDENTITY;
+TRUNCATE railway.schedules;
+SELECT operation, table_name, row_id, old_row FROM railway.audit_log WHERE operation = 'TRUNCATE' ORDER BY id;
+-- Only railway_admin reads the history.
+SELECT r AS role, pg_temp.try_as(r, 'SELECT count(*) FROM railway.audit_row_history(''schedules'', 21)') AS result
+FROM unnest(ARRAY['ops_audit_viewer', 'ops_audit_operator', 'ops_audit_admin']) AS r ORDER BY r DESC;
+
 -- Clean up.
 TRUNCATE railway.schedules, railway.trains, railway.locations, railway.users RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;

@@ -168,11 +168,14 @@ SELECT untouched = occurrences AND matching = occurrences AS in_step, horizon_da
           AND r.train_id = 1303 AND r.kind = 'planned') AS matching,
        (SELECT max(run_date) - CURRENT_DATE FROM railway.runs WHERE schedule_id = 1304) AS horizon_days) AS x;
 CREATE TEMP TABLE after_edit AS SELECT * FROM railway.runs WHERE schedule_id = 1304;
--- A status or actual-time update of the schedule does not touch its runs.
-UPDATE railway.schedules SET status = 'delayed', actual_departure = CURRENT_DATE + time '12:10' WHERE id = 1304;
+-- A status or actual-time update of the schedule does not re-plan its runs; it is recorded on
+-- the run it belongs to, here the run of a week ago (trigger record_run, sql/runs_recording.sql).
+UPDATE railway.schedules SET status = 'delayed', actual_departure = CURRENT_DATE - 7 + time '10:05' WHERE id = 1304;
 SELECT (SELECT count(*) FROM railway.runs WHERE schedule_id = 1304) = (SELECT count(*) FROM after_edit)
        AND (SELECT count(*) FROM after_edit a JOIN railway.runs r USING (schedule_id, run_date) WHERE r::text = a::text)
-           = (SELECT count(*) FROM after_edit) AS runs_unchanged;
+           = (SELECT count(*) FROM after_edit) - 1 AS other_runs_unchanged,
+       (SELECT format('%s %s', r.status, r.actual_departure::time) FROM railway.runs r
+        WHERE r.schedule_id = 1304 AND r.run_date = CURRENT_DATE - 7) AS run_of_a_week_ago;
 -- Another train: runs from today without actual times follow it; runs before today and runs
 -- with actual times keep theirs.
 UPDATE railway.schedules SET train_id = 1301 WHERE id = 1304;

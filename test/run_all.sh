@@ -4,7 +4,7 @@
 #   2. libFuzzer targets of test/fuzz for a bounded time each (clang)
 #   3. build and install the extension, start a throwaway cluster owned by postgres
 #   4. pg_regress (sql/, expected/) and isolation specs (test/isolation) via make installcheck
-#   5. integration scripts test/integration/*.sh (dump/restore, GTFS feeds) against that cluster
+#   5. integration scripts test/integration/*.sh (dump/restore, GTFS feeds, GTFS-realtime) against that cluster
 #   6. the security probes test/security/probe_*.sh (README "Security"), one test each
 #   7. the client test test/client (Drizzle ORM over node-postgres; npm ci, node --test)
 # Installs what it needs (as root), cleans up after itself, exits non-zero on any failure.

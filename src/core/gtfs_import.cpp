@@ -762,6 +762,10 @@ Plan FeedBuilder::plan(ConflictMode mode, std::pmr::memory_resource* memory) con
             planned.to_location = location_of_stop[last.stop];
             planned.departure_s = dep;
             planned.arrival_s = arr;
+            planned.first_stop_id = stops_[first.stop].stop_id;
+            planned.last_stop_id = stops_[last.stop].stop_id;
+            planned.first_stop_sequence = first.sequence;
+            planned.last_stop_sequence = last.sequence;
             for (const auto& [dates_pattern, time_of_day] : date_patterns) {
                 ServicePattern pattern{};
                 pattern.departure_us = time_of_day * kUsecPerSecond;

@@ -103,6 +103,9 @@ struct PlannedTrip {
     size_t to_location;
     int64_t departure_s;     // GTFS time of the first departure, seconds from the service day
     int64_t arrival_s;       // GTFS time of the last arrival
+    // The first and last stop time (stop_id, stop_sequence), for GTFS-realtime updates.
+    std::string first_stop_id, last_stop_id;
+    int64_t first_stop_sequence = 0, last_stop_sequence = 0;
     std::vector<ServicePattern> patterns;  // disjoint; their departure dates are the trip's
     bool skipped = false;    // left out by ConflictMode::skip
 };

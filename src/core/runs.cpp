@@ -94,4 +94,55 @@ void check_run_date(const RunRow& row, int64_t schedule_id, const ServicePattern
                 "A planned run is on a date the schedule runs; use kind 'extra' for a special run on another date.");
 }
 
+void check_run_span(const RunRow& row) {
+    // In 128 bits: run_date may be any finite date.
+    const __int128 day_start = static_cast<__int128>(row.run_date) * kUsecPerDay;
+    if (row.planned_departure < day_start - kUsecPerDay || row.planned_departure >= day_start + 2 * kUsecPerDay)
+        throw Error(sqlstate::check_violation,
+                    "Planned departure " + format_timestamp(row.planned_departure) + " is too far from run date " +
+                        format_date(row.run_date),
+                    "A run departs on its run date, or the day before or after it (a retiming across midnight).",
+                    "Give a planned_departure from " + format_date(row.run_date - 1) + " 00:00 to " +
+                        format_date(row.run_date + 1) + " 23:59:59; a run on another day is a run of that date.");
+    if (row.planned_arrival - row.planned_departure > kMaxRunDuration)
+        throw Error(sqlstate::check_violation,
+                    "Run of " + format_date(row.run_date) + " lasts more than 10 days",
+                    "It would depart at " + format_timestamp(row.planned_departure) + " and arrive at " +
+                        format_timestamp(row.planned_arrival) + ".",
+                    "A run lasts at most 10 days (240 hours): check the planned times.");
+}
+
+bool runs_conflict(TrainKind kind, const RunSlot& a, const RunSlot& b) noexcept {
+    if (!(a.departure < b.arrival && b.departure < a.arrival)) return false;
+    return kind == TrainKind::kVehicle || a.run_date == b.run_date;
+}
+
+RunSearchBounds run_search_bounds(TrainKind kind, const RunSlot& run) noexcept {
+    if (kind == TrainKind::kNumbered) {
+        // Same run date: departures from the day before it (check_run_span).
+        const int64_t day_before = (int64_t{run.run_date} - 1) * kUsecPerDay;
+        return {run.run_date, run.run_date, std::max(day_before, run.departure - kMaxRunDuration)};
+    }
+    const int64_t floor = run.departure - kMaxRunDuration;
+    // A run departing in [floor, arrival) has its run date within a day of its departure's.
+    return {timestamp_day(floor) - 1, timestamp_day(run.arrival - 1) + 1, floor};
+}
+
+Error run_conflict_error(TrainKind kind, const RunSlot& run, const RunSlot& other, std::string_view train_number) {
+    const auto window = [](const RunSlot& r) {
+        return "from " + format_timestamp(r.departure) + " to " + format_timestamp(r.arrival);
+    };
+    return Error(sqlstate::exclusion_violation,
+                 "Run of schedule " + std::to_string(run.schedule_id) + " on " + format_date(run.run_date) +
+                     " conflicts with the run of schedule " + std::to_string(other.schedule_id) + " on " +
+                     format_date(other.run_date) + " of train " + std::string(train_number),
+                 "The run of schedule " + std::to_string(other.schedule_id) + " on " + format_date(other.run_date) +
+                     " is planned " + window(other) + "; this run " + window(run) + ".",
+                 kind == TrainKind::kNumbered
+                     ? "A numbered train makes one run at a time on each run date: retime one of the two runs, "
+                       "or cancel one (status 'cancelled')."
+                     : "A vehicle cannot be in two places at once: retime one of the two runs, or cancel one "
+                       "(status 'cancelled').");
+}
+
 }  // namespace railway

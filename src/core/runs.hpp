@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace railway {
@@ -70,5 +71,43 @@ void check_run_row(const RunRow& row);
 // The rule that needs the schedule: a 'planned' run is on a date the schedule runs (23514; the
 // DETAIL names the nearest running dates before and after, the HINT says to use kind 'extra').
 void check_run_date(const RunRow& row, int64_t schedule_id, const ServicePattern& pattern);
+
+// --- Conflicts between runs (issue 13) -------------------------------------------------------
+// DESIGN.md section 2's rule applied to runs: two runs of one train conflict when their planned
+// windows [departure, arrival) overlap (back-to-back does not) and, for a numbered train, they
+// have the same run date (a vehicle: whatever their dates). Which runs are compared (cancelled
+// runs never; two untouched planned runs are consistent by the schedules' constraint) is decided
+// by the trigger, see README "Runs".
+
+// The longest run: a run's planned arrival is at most this after its planned departure.
+inline constexpr int64_t kMaxRunDuration = 10 * kUsecPerDay;
+
+// A run as the conflict rule sees it.
+struct RunSlot {
+    int64_t schedule_id;
+    int32_t run_date;
+    int64_t departure;  // planned, PostgreSQL timestamp
+    int64_t arrival;    // planned, > departure
+};
+
+// The rules of a run's planned times that bound the conflict search (23514), checked when the
+// planned times are written: the planned departure is on the run date, the day before or the
+// day after (a retiming across midnight), and the run lasts at most kMaxRunDuration.
+void check_run_span(const RunRow& row);
+
+// Whether runs a and b of one train of `kind` conflict (see above). Never throws.
+bool runs_conflict(TrainKind kind, const RunSlot& a, const RunSlot& b) noexcept;
+
+// Where the runs that may conflict with `run` are, given check_run_span: their run dates lie in
+// [first_date, last_date] and their planned departures in [departure_floor, run.arrival).
+struct RunSearchBounds {
+    int32_t first_date;
+    int32_t last_date;
+    int64_t departure_floor;
+};
+RunSearchBounds run_search_bounds(TrainKind kind, const RunSlot& run) noexcept;
+
+// The 23P01 error for `run` conflicting with `other` of the train numbered `train_number`.
+Error run_conflict_error(TrainKind kind, const RunSlot& run, const RunSlot& other, std::string_view train_number);
 
 }  // namespace railway

@@ -1,5 +1,6 @@
 // railway.find_conflicts and railway.validate_schedule: the conflict engine over the stored
 // timetable, read through SPI, or for the whole table straight from the heap.
+#include "core/conflict_records.hpp"
 #include "core/conflict_sweep.hpp"
 #include "core/error.hpp"
 #include "core/interrupts.hpp"
@@ -21,6 +22,7 @@
 extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
@@ -41,13 +43,15 @@ extern "C" {
 namespace railway::pg {
 namespace {
 
-// The active (not cancelled) schedules and the columns of their service pattern. Like every
-// query railway runs through SPI, it names its tables, operators, functions and types with their
-// schema: the caller's search_path (with objects planted in public or pg_temp) changes nothing.
-constexpr const char* kActiveSchedules =
-    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
-    "effective_start_date, effective_end_date, train_kind FROM railway.schedules "
-    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled'";
+// The active (not cancelled) schedules of `table` (railway.schedules, or one of its Citus shards)
+// and the columns of their service pattern. Like every query railway runs through SPI, it names
+// its tables, operators, functions and types with their schema: the caller's search_path (with
+// objects planted in public or pg_temp) changes nothing.
+std::string active_schedules_sql(const char* table) {
+    return std::string("SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
+                       "effective_start_date, effective_end_date, train_kind FROM ") +
+           table + " WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled'";
+}
 
 // Rows fetched per cursor batch: large enough to amortise the fetch, small enough to bound memory.
 constexpr long kBatchRows = 10000;
@@ -109,33 +113,48 @@ bool is_cancelled_status(Datum status) {
            std::memcmp(VARDATA_ANY(value), kCancelled, sizeof kCancelled - 1) == 0;
 }
 
-// Whether Citus manages the table (distributed, reference or Citus local table): its rows are
-// then in shards, and its own heap on this node is an empty shell. Called after spi_connect.
-bool is_citus_table(Oid relid) {
+// How Citus manages the table: 'h' distributed by hash, 'n' reference table or Citus local
+// table, another letter for the other methods, or 0 when it does not (no Citus, or a plain
+// table). When it does, the rows are in shards, and the table's own heap on this node is an
+// empty shell. Called after spi_connect.
+char citus_partition_method(Oid relid) {
     const bool has_citus_catalog =
         pg_guarded([] { return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)); });
-    if (!has_citus_catalog) return false;
+    if (!has_citus_catalog) return 0;
     Oid types[1] = {OIDOID};
     Datum values[1] = {ObjectIdGetDatum(relid)};
-    return spi_query("SELECT 1 FROM pg_catalog.pg_dist_partition "
-                     "WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
-                     1, types, values, nullptr) > 0;
+    if (spi_query("SELECT partmethod::pg_catalog.text FROM pg_catalog.pg_dist_partition "
+                  "WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+                  1, types, values, nullptr) == 0) {
+        return 0;
+    }
+    bool is_null;
+    const Datum method = spi_value(0, 1, &is_null);
+    const char letter = is_null ? '?' : pg_guarded([&] {
+        const std::string_view letters = text_view(DatumGetTextPP(method));
+        return letters.empty() ? '?' : letters[0];
+    });
+    spi_free_result();
+    return letter;
 }
 
-// Appends the active schedules of railway.schedules to `items` by scanning its heap directly
-// (no SPI: no projection, no copy of each row), under the query's snapshot. Returns false,
-// having read nothing, when Citus manages the table, or unless the caller may read every row the way SPI would (SELECT on the
-// table, no row-level security) and the table has the expected columns: the caller then uses
-// the SPI query instead, which applies column privileges and policies and reports denials.
-bool scan_active_schedules(std::pmr::vector<SweepItem>& items) {
-    const Oid relid = pg_guarded([] {
+// railway.schedules, or InvalidOid when it does not exist.
+Oid schedules_relid() {
+    return pg_guarded([] {
         const Oid schema = get_namespace_oid("railway", true);
         return OidIsValid(schema) ? get_relname_relid("schedules", schema) : InvalidOid;
     });
+}
+
+// Appends the active schedules of the table `relid` (railway.schedules, or a Citus shard of it on
+// a worker) to `items` by scanning its heap directly (no SPI: no projection, no copy of each
+// row), under the query's snapshot. Returns false, having read nothing, unless the caller may
+// read every row the way SPI would (SELECT on the table, no row-level security) and the table
+// has the expected columns: the caller then uses the SPI query instead, which applies column
+// privileges and policies and reports denials. The caller makes sure the rows are in this heap
+// (not a Citus table's empty shell on the coordinator).
+bool scan_active_schedules(Oid relid, std::pmr::vector<SweepItem>& items) {
     if (!OidIsValid(relid)) return false;
-    // On a Citus coordinator the rows are on the workers: the SPI query reads them there (a
-    // heap scan would read the empty shell and report no conflicts).
-    if (is_citus_table(relid)) return false;
     const bool readable = pg_guarded([&] {
         return get_rel_relkind(relid) == RELKIND_RELATION &&
                pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
@@ -226,12 +245,99 @@ std::unordered_map<int64_t, std::string> train_numbers(const std::vector<int64_t
     return numbers;
 }
 
-struct ConflictRow {
-    int32 schedule_id;
-    int32 other_schedule_id;
-    int32 train_id;
-    Window first;
-};
+// Appends the rows of an SPI query of active schedules (active_schedules_sql's columns) to
+// `items`, batch by batch through a cursor; detoasted running_days arrays are freed per batch.
+void read_active_schedules(const std::string& sql, int nargs, Oid* types, Datum* args,
+                           std::pmr::vector<SweepItem>& items) {
+    MemoryContext batch_context = pg_guarded([] {
+        return AllocSetContextCreate(CurrentMemoryContext, "railway find_conflicts batch", ALLOCSET_DEFAULT_SIZES);
+    });
+    InterruptPoller poller;
+    Portal portal = spi_cursor_open(sql.c_str(), nargs, types, args, nullptr);
+    for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
+        poll_interrupts();
+        MemoryContext caller = MemoryContextSwitchTo(batch_context);
+        for (uint64 row = 0; row < rows; ++row) {
+            poller.tick();
+            const int32 id = int_value(row, 1);
+            items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
+        }
+        MemoryContextSwitchTo(caller);
+        pg_guarded([&] { MemoryContextReset(batch_context); });
+    }
+    spi_cursor_close(portal);
+    pg_guarded([&] { MemoryContextDelete(batch_context); });
+}
+
+// The conflicts of a Citus-distributed railway.schedules, pushed down per shard: each worker runs
+// railway.find_conflicts_in_shard over each shard it holds (a train's schedules are all in one
+// shard, and a conflict never crosses trains), one command per worker (one connection each; the
+// workers in parallel); only the pairs come back (about 50 bytes each), not the rows. Citus runs
+// the commands on connections of their own, which see what is committed: the caller uses this
+// only when its transaction has written nothing (outside a transaction block, nothing written
+// earlier in the statement).
+constexpr const char* kPushedDown =
+    "WITH placements AS ("
+    " SELECT DISTINCT ON (s.shardid) p.nodename, p.nodeport,"
+    "        pg_catalog.shard_name(s.logicalrelid, s.shardid) AS shard"
+    " FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_shard_placement p"
+    "      ON p.shardid OPERATOR(pg_catalog.=) s.shardid"
+    " WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'railway.schedules'::pg_catalog.regclass"
+    "   AND p.shardstate OPERATOR(pg_catalog.=) 1"
+    " ORDER BY s.shardid, p.placementid),"
+    " per_node AS ("
+    " SELECT nodename, nodeport, pg_catalog.format("
+    "   'SELECT pg_catalog.string_agg(railway.find_conflicts_in_shard(s), '''') "
+    "FROM pg_catalog.unnest(%L::pg_catalog.regclass[]) s', pg_catalog.array_agg(shard)::pg_catalog.text) AS command"
+    " FROM placements GROUP BY nodename, nodeport)"
+    " SELECT r.node_name OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.node_port, r.success, r.result"
+    " FROM pg_catalog.master_run_on_worker("
+    "  ARRAY(SELECT nodename FROM per_node ORDER BY nodename, nodeport),"
+    "  ARRAY(SELECT nodeport FROM per_node ORDER BY nodename, nodeport),"
+    "  ARRAY(SELECT command FROM per_node ORDER BY nodename, nodeport), true) r";
+
+void pushed_down_conflicts(std::pmr::vector<ConflictRecord>& records) {
+    const uint64 nodes = spi_query(kPushedDown, 0, nullptr, nullptr, nullptr);
+    for (uint64 row = 0; row < nodes; ++row) {
+        poll_interrupts();
+        bool is_null;
+        const std::string node(text_view(pg_guarded([&] { return DatumGetTextPP(spi_value(row, 1, &is_null)); })));
+        const bool success = DatumGetBool(spi_value(row, 2, &is_null));
+        const Datum result = spi_value(row, 3, &is_null);
+        const std::string_view answer =
+            is_null ? std::string_view() : text_view(pg_guarded([&] { return DatumGetTextPP(result); }));
+        if (!success) {
+            throw Error(sqlstate::internal_error,
+                        "railway.find_conflicts(): node " + node + " failed: " + std::string(answer), {},
+                        "railway must be installed at the same version on every node (railway.health() "
+                        "lists the nodes and their versions).");
+        }
+        parse_conflict_records(answer, records);
+    }
+    spi_free_result();
+    sort_conflict_records(records);
+}
+
+// Whether `relid` is railway.schedules or a Citus shard of it (railway.schedules_<shard id>),
+// a plain table: what railway.find_conflicts_in_shard reads.
+bool is_schedules_or_shard(Oid relid) {
+    return pg_guarded([&] {
+        const Oid schema = get_namespace_oid("railway", true);
+        if (!OidIsValid(schema) || get_rel_namespace(relid) != schema || get_rel_relkind(relid) != RELKIND_RELATION) {
+            return false;
+        }
+        const char* name = get_rel_name(relid);
+        static constexpr char kPrefix[] = "schedules";
+        if (name == nullptr || std::strncmp(name, kPrefix, sizeof kPrefix - 1) != 0) return false;
+        const char* rest = name + sizeof kPrefix - 1;
+        if (*rest == '\0') return true;
+        if (*rest++ != '_' || *rest == '\0') return false;
+        for (; *rest != '\0'; ++rest) {
+            if (*rest < '0' || *rest > '9') return false;
+        }
+        return true;
+    });
+}
 
 }  // namespace
 }  // namespace railway::pg
@@ -254,56 +360,103 @@ Datum railway_find_conflicts(PG_FUNCTION_ARGS) {
         // The items, the sweep's buffers and the pairs live in a context of their own.
         ScopedWorkContext work("railway find_conflicts");
         std::pmr::vector<SweepItem> items(work.resource());
+        std::pmr::vector<ConflictRecord> records(work.resource());
         InterruptPoller poller;
         spi_connect();
-        // Detoasted running_days arrays are freed batch by batch.
-        MemoryContext batch_context = pg_guarded([] {
-            return AllocSetContextCreate(CurrentMemoryContext, "railway find_conflicts batch",
-                                         ALLOCSET_DEFAULT_SIZES);
-        });
-        // The whole table: straight from the heap when allowed; one train: its index, via SPI.
-        if (!all_trains || !scan_active_schedules(items)) {
-            Oid types[1] = {INT4OID};
-            const std::string sql = all_trains
-                                        ? std::string(kActiveSchedules)
-                                        : std::string(kActiveSchedules) + " AND train_id OPERATOR(pg_catalog.=) $1";
-            Portal portal = spi_cursor_open(sql.c_str(), all_trains ? 0 : 1, types, &train_id, nullptr);
-            for (uint64 rows; (rows = spi_cursor_fetch(portal, kBatchRows)) > 0;) {
-                poll_interrupts();
-                MemoryContext caller = MemoryContextSwitchTo(batch_context);
-                for (uint64 row = 0; row < rows; ++row) {
-                    poller.tick();
-                    const int32 id = int_value(row, 1);
-                    items.push_back(SweepItem{int_value(row, 2), id, pattern_of_row(row, id)});
-                }
-                MemoryContextSwitchTo(caller);
-                pg_guarded([&] { MemoryContextReset(batch_context); });
+        const Oid relid = schedules_relid();
+        // The whole table: straight from the heap when allowed; on a Citus coordinator, where
+        // the heap is an empty shell, pushed down to the shards when the transaction has no
+        // writes of its own to see (a statement outside a transaction block that has written
+        // nothing yet: the commands on the workers' own connections see the same committed
+        // rows), else through the distributed query below, which sees them; one train: its
+        // index, via SPI (on Citus: routed to the train's shard).
+        const char citus = all_trains && OidIsValid(relid) ? citus_partition_method(relid) : 0;
+        const bool nothing_written_here =
+            pg_guarded([] { return !IsTransactionBlock() && GetCurrentCommandId(false) == FirstCommandId; });
+        if (citus == 'h' && nothing_written_here) {
+            pushed_down_conflicts(records);
+        } else {
+            if (!all_trains || citus != 0 || !scan_active_schedules(relid, items)) {
+                Oid types[1] = {INT4OID};
+                const std::string sql =
+                    all_trains ? active_schedules_sql("railway.schedules")
+                               : active_schedules_sql("railway.schedules") + " AND train_id OPERATOR(pg_catalog.=) $1";
+                read_active_schedules(sql, all_trains ? 0 : 1, types, &train_id, items);
             }
-            spi_cursor_close(portal);
+            const std::pmr::vector<ConflictPair> pairs =
+                find_all_conflicts_in(items.data(), items.size(), work.resource());
+            records.reserve(pairs.size());
+            for (const ConflictPair& pair : pairs) {
+                poller.tick();
+                const SweepItem& a = items[pair.a];
+                records.push_back(ConflictRecord{a.id, items[pair.b].id, a.group, pair.first});
+            }
         }
 
-        const std::pmr::vector<ConflictPair> pairs = find_all_conflicts_in(items.data(), items.size(), work.resource());
         std::vector<int64_t> trains;
-        for (const ConflictPair& pair : pairs) {
+        for (const ConflictRecord& record : records) {
             poller.tick();
-            if (trains.empty() || trains.back() != items[pair.a].group) trains.push_back(items[pair.a].group);
+            if (trains.empty() || trains.back() != record.train_id) trains.push_back(record.train_id);
         }
         const auto numbers = train_numbers(trains);
 
-        for (const ConflictPair& pair : pairs) {
+        for (const ConflictRecord& record : records) {
             poller.tick();
-            const SweepItem& a = items[pair.a];
-            const SweepItem& b = items[pair.b];
-            const std::string& number = numbers.at(a.group);
-            Datum values[5] = {Int32GetDatum(static_cast<int32>(a.id)), Int32GetDatum(static_cast<int32>(b.id)),
-                               Int32GetDatum(static_cast<int32>(a.group)), 0, 0};
+            const auto number = numbers.find(record.train_id);
+            if (number == numbers.end()) {
+                throw Error(sqlstate::internal_error,
+                            "train " + std::to_string(record.train_id) + " of schedule " +
+                                std::to_string(record.schedule_id) + " does not exist");
+            }
+            Datum values[5] = {Int32GetDatum(static_cast<int32>(record.schedule_id)),
+                               Int32GetDatum(static_cast<int32>(record.other_schedule_id)),
+                               Int32GetDatum(static_cast<int32>(record.train_id)), 0, 0};
             bool nulls[5] = {false, false, false, false, false};
-            values[3] = text_datum(number);  // freed by spi_finish: the tuplestore keeps copies
-            values[4] = tsrange_datum(pair.first);
+            values[3] = text_datum(number->second);  // freed by spi_finish: the tuplestore keeps copies
+            values[4] = tsrange_datum(record.first);
             pg_guarded([&] { tuplestore_putvalues(result->setResult, result->setDesc, values, nulls); });
         }
         spi_finish();
         return Datum(0);
+    });
+}
+
+// railway.find_conflicts_in_shard(shard regclass) -> text: the conflicts among the active
+// schedules of one table, railway.schedules or (on a Citus worker) one of its shards, as
+// conflict records (src/core/conflict_records.hpp), for the coordinator's find_conflicts().
+// Reads the table as find_conflicts() does: straight from the heap when the caller may read
+// every row, else through SPI (privileges and policies apply).
+PG_FUNCTION_INFO_V1(railway_find_conflicts_in_shard);
+Datum railway_find_conflicts_in_shard(PG_FUNCTION_ARGS) {
+    const Oid relid = PG_GETARG_OID(0);
+    return guard([&] {
+        ScopedWorkContext work("railway find_conflicts_in_shard");
+        std::pmr::vector<SweepItem> items(work.resource());
+        spi_connect();
+        if (!is_schedules_or_shard(relid)) {
+            const char* quoted = pg_guarded([&] {
+                const char* relname = get_rel_name(relid);
+                return relname == nullptr ? "?"
+                                          : quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
+            });
+            const std::string name(quoted);
+            throw Error("42809", "relation " + name + " is neither railway.schedules nor one of its shards",
+                        {}, "railway.find_conflicts_in_shard is called by railway.find_conflicts() on a Citus cluster.");
+        }
+        if (!scan_active_schedules(relid, items)) {
+            const char* name = pg_guarded([&] { return quote_qualified_identifier("railway", get_rel_name(relid)); });
+            read_active_schedules(active_schedules_sql(name), 0, nullptr, nullptr, items);
+        }
+        const std::pmr::vector<ConflictPair> pairs = find_all_conflicts_in(items.data(), items.size(), work.resource());
+        std::string answer;
+        answer.reserve(pairs.size() * 48);
+        InterruptPoller poller;
+        for (const ConflictPair& pair : pairs) {
+            poller.tick();
+            append_conflict_record(answer, ConflictRecord{items[pair.a].id, items[pair.b].id, items[pair.a].group, pair.first});
+        }
+        spi_finish();
+        return text_datum(answer);
     });
 }
 
@@ -362,7 +515,7 @@ Datum railway_validate_schedule(PG_FUNCTION_ARGS) {
                 Oid other_types[2] = {INT4OID, INT4OID};
                 Datum other_args[2] = {Int32GetDatum(train_id), schedule_id};
                 const uint64 others = spi_query(
-                    (std::string(kActiveSchedules) +
+                    (active_schedules_sql("railway.schedules") +
                      " AND train_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.<>) $2 ORDER BY id")
                         .c_str(),
                     2,

@@ -589,20 +589,25 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     {
         // train_kind given too (the trigger would fill it in), so that a load with validation
         // bypassed still satisfies schedules_train_kind_fkey.
-        Oid types[12] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID,
+        Oid types[17] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID,
                          TEXTARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-                         TEXTARRAYOID, TEXTOID};
+                         TEXTARRAYOID, TEXTOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
+                         INT4ARRAYOID};
         const Statement insert = prepare(
             "WITH u AS MATERIALIZED (SELECT u.train_id, u.from_id, u.to_id, u.departure, u.arrival, "
-            "u.days::pg_catalog.bool[] AS days, u.start_date, u.end_date, u.kind, u.trip_id, u.service_id, u.ord "
+            "u.days::pg_catalog.bool[] AS days, u.start_date, u.end_date, u.kind, u.trip_id, u.service_id, u.first_stop_id, u.first_stop_sequence, "
+            "u.last_stop_id, u.last_stop_sequence, u.service_day_offset, u.ord "
             "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.int4[]), "
             "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), "
             "pg_catalog.unnest($5::pg_catalog.timestamp[]), pg_catalog.unnest($6::pg_catalog.text[]), "
             "pg_catalog.unnest($7::pg_catalog.timestamp[]), pg_catalog.unnest($8::pg_catalog.timestamp[]), "
             "pg_catalog.unnest($9::pg_catalog.text[]), pg_catalog.unnest($10::pg_catalog.text[]), "
-            "pg_catalog.unnest($11::pg_catalog.text[])) "
+            "pg_catalog.unnest($11::pg_catalog.text[]), pg_catalog.unnest($13::pg_catalog.text[]), "
+            "pg_catalog.unnest($14::pg_catalog.int4[]), pg_catalog.unnest($15::pg_catalog.text[]), "
+            "pg_catalog.unnest($16::pg_catalog.int4[]), pg_catalog.unnest($17::pg_catalog.int4[])) "
             "WITH ORDINALITY AS u(train_id, from_id, to_id, departure, arrival, days, "
-            "start_date, end_date, kind, trip_id, service_id, ord)), "
+            "start_date, end_date, kind, trip_id, service_id, first_stop_id, first_stop_sequence, "
+            "last_stop_id, last_stop_sequence, service_day_offset, ord)), "
             "s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
             "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
             "train_kind) SELECT train_id, from_id, to_id, departure, arrival, days, start_date, end_date, kind "
@@ -612,8 +617,10 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             "scheduled_arrival, running_days, effective_start_date, effective_end_date ORDER BY id) AS n FROM s), "
             "un AS (SELECT u.*, pg_catalog.row_number() OVER (PARTITION BY train_id, departure, arrival, days, "
             "start_date, end_date ORDER BY ord) AS n FROM u) "
-            "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id) "
-            "SELECT sn.id, $12, un.trip_id, un.service_id FROM un JOIN sn "
+            "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id, first_stop_id, "
+            "first_stop_sequence, last_stop_id, last_stop_sequence, service_day_offset) "
+            "SELECT sn.id, $12, un.trip_id, un.service_id, un.first_stop_id, un.first_stop_sequence, "
+            "un.last_stop_id, un.last_stop_sequence, un.service_day_offset FROM un JOIN sn "
             "ON sn.train_id OPERATOR(pg_catalog.=) un.train_id "
             "AND sn.scheduled_departure OPERATOR(pg_catalog.=) un.departure "
             "AND sn.scheduled_arrival OPERATOR(pg_catalog.=) un.arrival "
@@ -621,18 +628,20 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             "AND sn.effective_start_date OPERATOR(pg_catalog.=) un.start_date "
             "AND sn.effective_end_date OPERATOR(pg_catalog.=) un.end_date "
             "AND sn.n OPERATOR(pg_catalog.=) un.n",
-            12, types);
+            17, types);
         const Datum feed_datum = text_datum(feed);
         const Datum kind_datums[2] = {text_datum(kind_name(TrainKind::kVehicle)),
                                       text_datum(kind_name(TrainKind::kNumbered))};
-        std::vector<Datum> columns[11];
+        constexpr int kColumns = 16;  // the arrays: $1 to $11 and $13 to $17
+        std::vector<Datum> columns[kColumns];
         auto flush = [&] {
             if (columns[0].empty()) return;
             poll_interrupts();
-            Datum values[12];
-            const Oid element[11] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID,
-                                     TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID};
-            for (int c = 0; c < 11; ++c) values[c] = build_array(columns[c], element[c]);
+            Datum values[17];
+            const Oid element[kColumns] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID,
+                                           TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID,
+                                           TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID};
+            for (int c = 0; c < kColumns; ++c) values[c < 11 ? c : c + 1] = build_array(columns[c], element[c]);
             values[11] = feed_datum;
             run(insert, values, nullptr);
             for (std::vector<Datum>& column : columns) column.clear();
@@ -643,12 +652,17 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             ++loaded_trips;
             const Datum trip_datum = text_datum(trip.trip_id);
             const Datum service_datum = text_datum(trip.service_id);
+            const Datum first_stop_datum = text_datum(trip.first_stop_id);
+            const Datum last_stop_datum = text_datum(trip.last_stop_id);
+            // Days from the trip's service day to its departure date (a trip leaving at 25:30:00
+            // departs the day after its service day), for GTFS-realtime's start_date.
+            const Datum offset_datum = Int32GetDatum(static_cast<int32_t>(trip.departure_s / 86400));
             for (const ServicePattern& pattern : trip.patterns) {
                 const int64_t midnight = int64_t{pattern.first_day} * kUsecPerDay;
                 days_text = "{";
                 for (int i = 0; i < 7; ++i) days_text += std::string(i ? "," : "") + (((pattern.days >> i) & 1u) ? "t" : "f");
                 days_text += "}";
-                const Datum row[11] = {Int32GetDatum(train_ids[trip.train]),
+                const Datum row[kColumns] = {Int32GetDatum(train_ids[trip.train]),
                                        Int32GetDatum(location_ids[trip.from_location]),
                                        Int32GetDatum(location_ids[trip.to_location]),
                                        TimestampGetDatum(midnight + pattern.departure_us),
@@ -658,8 +672,13 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
                                        kind_datums[plan.trains[trip.train].kind == TrainKind::kNumbered],
                                        trip_datum,
-                                       service_datum};
-                for (int c = 0; c < 11; ++c) columns[c].push_back(row[c]);
+                                       service_datum,
+                                       first_stop_datum,
+                                       Int32GetDatum(static_cast<int32_t>(trip.first_stop_sequence)),
+                                       last_stop_datum,
+                                       Int32GetDatum(static_cast<int32_t>(trip.last_stop_sequence)),
+                                       offset_datum};
+                for (int c = 0; c < kColumns; ++c) columns[c].push_back(row[c]);
                 if (columns[0].size() >= kInsertBatch) flush();
                 ++schedules;
                 first_day = std::min(first_day, pattern.first_day);

@@ -13,7 +13,11 @@
 //     schedule's runs one after the other): unknown schedule 23503; train_id NULL is filled in
 //     with the schedule's train, another train is 23514; NULL planned times are filled in with
 //     the pattern's occurrence on run_date; then the row rules and, for kind 'planned', the
-//     running date rule (23514, DETAIL with the nearest running dates).
+//     running date rule (23514, DETAIL with the nearest running dates), and, when the planned
+//     times, train, schedule, date or kind were written, the span rules (check_run_span);
+//   - then, unless the run is cancelled (its status, or its schedule), the conflict rule
+//     (runs_conflicts.cpp: the train lock and the search of the other runs of the train, 23P01),
+//     also for an UPDATE that makes a cancelled run active again.
 // Rows loaded by pg_restore or a pg_dump script (row_security = off) in a superuser's session
 // are taken as they are, as the audit trigger does: their schedules may not be restored yet.
 //
@@ -38,6 +42,7 @@
 
 #include "datum.hpp"
 #include "memory.hpp"
+#include "runs_conflicts.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -87,7 +92,9 @@ struct TriggerCache {
     bool have_schedule;
     int32 schedule_id;
     int32 schedule_train;
+    bool schedule_cancelled;  // is_cancelled or status 'cancelled'
     ServicePattern pattern;
+    RunConflictState* conflicts;  // the conflict search's statement state (runs_conflicts.cpp)
 };
 
 TriggerCache* trigger_cache(FunctionCallInfo fcinfo, Relation rel) {
@@ -132,7 +139,8 @@ bool read_schedule(TriggerCache& cache, int32 schedule_id) {
     const uint64 found = pg_guarded([&] {
         const int rc = SPI_execute_with_args(
             "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
-            "effective_start_date, effective_end_date FROM railway.schedules "
+            "effective_start_date, effective_end_date, is_cancelled OR status OPERATOR(pg_catalog.=) 'cancelled' "
+            "FROM railway.schedules "
             "WHERE id OPERATOR(pg_catalog.=) $1 FOR KEY SHARE",
             1, types, values, nullptr, false, 1);
         if (rc != SPI_OK_SELECT) elog(ERROR, "railway: schedule lookup failed: %s", SPI_result_code_string(rc));
@@ -142,9 +150,9 @@ bool read_schedule(TriggerCache& cache, int32 schedule_id) {
         spi_finish();
         return false;
     }
-    bool nulls[6];
-    Datum cols[6];
-    for (int i = 0; i < 6; ++i) cols[i] = spi_value(0, i + 1, &nulls[i]);
+    bool nulls[7];
+    Datum cols[7];
+    for (int i = 0; i < 7; ++i) cols[i] = spi_value(0, i + 1, &nulls[i]);
     ServicePattern pattern;
     try {
         pattern = pattern_from_columns(nulls[1], cols[1], nulls[2], cols[2], nulls[3], cols[3], nulls[4],
@@ -154,6 +162,7 @@ bool read_schedule(TriggerCache& cache, int32 schedule_id) {
                     e.hint());
     }
     cache.schedule_train = DatumGetInt32(cols[0]);
+    cache.schedule_cancelled = !nulls[6] && DatumGetBool(cols[6]);
     cache.pattern = pattern;
     cache.schedule_id = schedule_id;
     cache.have_schedule = true;
@@ -214,6 +223,7 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
     // lacks, and such a run can still be updated (its train, its times).
     bool full = true;
     bool date_rule = true;
+    bool times_changed = true;  // the planned times or the train (a conflict search is due)
     if (is_update) {
         bool old_null[kColumnCount];
         Datum old_value[kColumnCount];
@@ -224,7 +234,10 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
         };
         const bool kind_changed = text_of(old_value[kKind]) != kind;
         date_rule = changed(kScheduleId) || changed(kRunDate) || kind_changed;
-        full = date_rule || changed(kTrainId) || changed(kPlannedDeparture) || changed(kPlannedArrival);
+        times_changed = changed(kTrainId) || changed(kPlannedDeparture) || changed(kPlannedArrival);
+        // A cancelled run made active again is searched for conflicts like a new one.
+        const bool uncancelled = text_of(old_value[kStatus]) == "cancelled" && status != "cancelled";
+        full = date_rule || times_changed || uncancelled;
     }
 
     std::optional<int32> train;
@@ -292,6 +305,19 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
     row.planned_arrival = DatumGetTimestamp(value[kPlannedArrival]);
     check_run_row(row);
     if (date_rule) check_run_date(row, schedule_id, cache.pattern);
+    if (full && (date_rule || times_changed)) check_run_span(row);
+
+    // The conflict rule (runs_conflicts.cpp, README "Runs"): when a run is made, moved, retimed,
+    // given another kind or train, or made active again; never for a cancelled run.
+    if (full && status != "cancelled" && !cache.schedule_cancelled) {
+        const Window pattern_occurrence = railway::occurrence(cache.pattern, run_date);
+        const bool untouched = kind == "planned" && row.planned_departure == pattern_occurrence.start_us &&
+                               row.planned_arrival == pattern_occurrence.end_us;
+        if (cache.conflicts == nullptr) cache.conflicts = new_run_conflict_state(fcinfo->flinfo->fn_mcxt);
+        check_run_conflicts(cache.conflicts, rel, *train,
+                            RunSlot{schedule_id, run_date, row.planned_departure, row.planned_arrival}, untouched,
+                            is_update ? &data->tg_trigtuple->t_self : nullptr);
+    }
 
     if (!replace[kTrainId] && !replace[kPlannedDeparture] && !replace[kPlannedArrival]) return tuple;
     // heap_modify_tuple_by_cols takes 1-based attribute numbers.

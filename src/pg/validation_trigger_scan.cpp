@@ -2,6 +2,7 @@
 // rows of one statement (and ended with the statement or the (sub)transaction), the heap scan,
 // and the test of each row found.
 #include "validation_trigger.hpp"
+#include "train_lock.hpp"
 
 namespace railway::pg::trigger {
 
@@ -194,16 +195,19 @@ void lock_train_advisory(const Config& config, Datum train) {
     if (LockAcquire(&tag, ExclusiveLock, false, false) == LOCKACQUIRE_OK) ++*count;
 }
 
-// railway.schedules: locks the train's row in railway.trains FOR NO KEY UPDATE, to the end of
-// the transaction, as SELECT ... FOR NO KEY UPDATE would (its latest version, whatever the
-// isolation level: this is a lock, not a read). Row locks live in the tuple, not in the shared
-// lock table. They do not conflict with the KEY SHARE lock of the foreign key checks; they do
-// make an UPDATE or DELETE of that train wait for the writer's transaction. Returns false when
-// the train has no live row (the foreign key will refuse the schedule; the caller then takes
-// the advisory lock). Runs inside pg_guarded.
-bool lock_train_row(const Config& config, Datum train) {
-    Relation trains = table_open(config.trains_relid, RowShareLock);
-    Relation index = index_open(config.trains_index, AccessShareLock);
+}  // namespace railway::pg::trigger
+
+namespace railway::pg {
+
+// Locks a train's row in railway.trains FOR NO KEY UPDATE, to the end of the transaction, as
+// SELECT ... FOR NO KEY UPDATE would (its latest version, whatever the isolation level: this is
+// a lock, not a read). Row locks live in the tuple, not in the shared lock table. They do not
+// conflict with the KEY SHARE lock of the foreign key checks; they do make an UPDATE or DELETE
+// of that train wait for the writer's transaction. Used by the schedules' trigger (below) and
+// the runs' trigger (runs_conflicts.cpp); see train_lock.hpp. Runs inside pg_guarded.
+bool lock_train_row(Oid trains_relid, Oid trains_index, Datum train, AttrNumber kind_attnum, bool* numbered) {
+    Relation trains = table_open(trains_relid, RowShareLock);
+    Relation index = index_open(trains_index, AccessShareLock);
     Snapshot snapshot = GetLatestSnapshot();
     TupleTableSlot* slot = table_slot_create(trains, nullptr);
     ScanKeyData key;
@@ -220,10 +224,26 @@ bool lock_train_row(const Config& config, Datum train) {
         result = table_tuple_lock(trains, &tid, snapshot, slot, GetCurrentCommandId(true), LockTupleNoKeyExclusive,
                                   LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
     }
+    if (result == TM_Ok && kind_attnum != 0) {
+        bool is_null = true;
+        const Datum kind = slot_getattr(slot, kind_attnum, &is_null);
+        *numbered = !is_null && strcmp(TextDatumGetCString(kind), "numbered") == 0;
+    }
     ExecDropSingleTupleTableSlot(slot);
     index_close(index, NoLock);
     table_close(trains, NoLock);
     return result == TM_Ok;
+}
+
+}  // namespace railway::pg
+
+namespace railway::pg::trigger {
+
+// railway.schedules: the train's row in railway.trains is its lock (lock_train_row above).
+// Returns false when the train has no live row (the foreign key will refuse the schedule; the
+// caller then takes the advisory lock). Runs inside pg_guarded.
+bool lock_train_row(const Config& config, Datum train) {
+    return railway::pg::lock_train_row(config.trains_relid, config.trains_index, train, 0, nullptr);
 }
 
 // railway.schedules: the kind of the train (railway.trains.kind) as a text datum in

@@ -49,6 +49,8 @@ DECLARE
     actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
     logical_table text := TG_TABLE_NAME;
     mask_password boolean;
+    railway_is_citus_table boolean := false;
+    truncated_rows bigint := 0;
 BEGIN
     IF TG_LEVEL <> 'STATEMENT' THEN
         RAISE EXCEPTION 'railway.audit_trigger() is a statement-level trigger (FOR EACH STATEMENT)'
@@ -77,7 +79,16 @@ BEGIN
     -- jsonb is built once (to_jsonb in one place of each select list: a flattened subquery
     -- would repeat it for every reference); row_id is the row's id column.
     mask_password := logical_table = 'users';
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'INSERT' AND logical_table = 'schedules' THEN
+        -- A schedule's INSERT is recorded without its image (README "Audit log", issue 12):
+        -- the inserted row is the row itself until its first change, whose old_row holds it
+        -- (a TRUNCATE records the images of the rows it removes); railway.audit_row_history()
+        -- gives it back. Schedules are the table written in bulk (GTFS feeds, timetable loads):
+        -- building and storing a jsonb copy of each was most of the cost of auditing them.
+        INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id)
+        SELECT actor, session_user, 'INSERT', logical_table, t.id
+        FROM new_rows t;
+    ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
                                        new_row)
         SELECT actor, session_user, 'INSERT', logical_table, t.id,
@@ -107,8 +118,29 @@ BEGIN
                           ELSE to_jsonb(t) END AS doc
               FROM new_rows t) n ON n.k = o.k
         ORDER BY o.k;
+    ELSIF TG_OP = 'TRUNCATE' AND logical_table = 'schedules' AND TG_WHEN = 'BEFORE' THEN
+        -- TRUNCATE of schedules (a BEFORE trigger, the rows still there): one row per removed
+        -- row with its image, since a schedule's INSERT row has none; one row without image
+        -- when the table is empty. On a Citus coordinator the distributed table's own heap is
+        -- empty and the shards' triggers on the workers record their rows.
+        IF logical_table = TG_TABLE_NAME AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+            EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1)'
+                INTO railway_is_citus_table USING TG_RELID;
+        END IF;
+        IF NOT railway_is_citus_table THEN
+            EXECUTE format('INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id, old_row)
+                            SELECT $1, session_user, ''TRUNCATE'', $2, t.id, to_jsonb(t) FROM %I.%I t ORDER BY t.id',
+                           TG_TABLE_SCHEMA, TG_TABLE_NAME)
+                USING actor, logical_table;
+            GET DIAGNOSTICS truncated_rows = ROW_COUNT;
+        END IF;
+        IF truncated_rows = 0 THEN
+            INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name)
+            VALUES (actor, session_user, TG_OP, logical_table);
+        END IF;
     ELSE
-        -- TRUNCATE: one row per statement, no row images.
+        -- TRUNCATE of trains, locations, users: one row per statement, no row images (their
+        -- INSERT rows hold the images).
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name)
         VALUES (actor, session_user, TG_OP, logical_table);
     END IF;
@@ -116,7 +148,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION railway.audit_trigger() IS
-    'Statement-level trigger: writes one railway.audit_log row per inserted, updated or deleted row (from the statement''s transition tables, one INSERT per statement) and one per TRUNCATE, with password hashes masked. SECURITY DEFINER, search_path pinned.';
+    'Statement-level trigger: writes one railway.audit_log row per inserted, updated or deleted row (from the statement''s transition tables, one INSERT per statement; a schedule''s INSERT without its image, see railway.audit_row_history()) and, for a TRUNCATE, one row per removed schedule with its image or one row without image for the other tables, with password hashes masked. SECURITY DEFINER, search_path pinned.';
 
 -- Transition tables are allowed on single-event triggers only: one trigger per operation.
 CREATE TRIGGER trains_audit_insert AFTER INSERT ON railway.trains
@@ -141,7 +173,7 @@ CREATE TRIGGER schedules_audit_update AFTER UPDATE ON railway.schedules
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
 CREATE TRIGGER schedules_audit_delete AFTER DELETE ON railway.schedules
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
-CREATE TRIGGER schedules_audit_truncate AFTER TRUNCATE ON railway.schedules
+CREATE TRIGGER schedules_audit_truncate BEFORE TRUNCATE ON railway.schedules
     FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
 CREATE TRIGGER users_audit_insert AFTER INSERT ON railway.users
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
@@ -159,11 +191,38 @@ COMMENT ON TRIGGER locations_audit_insert ON railway.locations IS 'Audit: every 
 COMMENT ON TRIGGER locations_audit_update ON railway.locations IS 'Audit: every updated row, old and new, one INSERT per statement.';
 COMMENT ON TRIGGER locations_audit_delete ON railway.locations IS 'Audit: every deleted row, one INSERT per statement.';
 COMMENT ON TRIGGER locations_audit_truncate ON railway.locations IS 'Audit: every TRUNCATE.';
-COMMENT ON TRIGGER schedules_audit_insert ON railway.schedules IS 'Audit: every inserted row, one INSERT per statement.';
+COMMENT ON TRIGGER schedules_audit_insert ON railway.schedules IS 'Audit: every inserted row, without its image (see railway.audit_row_history()), one INSERT per statement.';
 COMMENT ON TRIGGER schedules_audit_update ON railway.schedules IS 'Audit: every updated row, old and new, one INSERT per statement.';
 COMMENT ON TRIGGER schedules_audit_delete ON railway.schedules IS 'Audit: every deleted row, one INSERT per statement.';
-COMMENT ON TRIGGER schedules_audit_truncate ON railway.schedules IS 'Audit: every TRUNCATE.';
+COMMENT ON TRIGGER schedules_audit_truncate ON railway.schedules IS 'Audit: every TRUNCATE, before it, with the image of each row it removes.';
 COMMENT ON TRIGGER users_audit_insert ON railway.users IS 'Audit: every inserted row (password hashes masked), one INSERT per statement.';
 COMMENT ON TRIGGER users_audit_update ON railway.users IS 'Audit: every updated row, old and new (password hashes masked), one INSERT per statement.';
 COMMENT ON TRIGGER users_audit_delete ON railway.users IS 'Audit: every deleted row (password hashes masked), one INSERT per statement.';
 COMMENT ON TRIGGER users_audit_truncate ON railway.users IS 'Audit: every TRUNCATE.';
+
+-- The history of one row as images (issue 12): a schedule's INSERT row holds no image, so its
+-- image is taken from where it is, the old_row of the row's next change (UPDATE, DELETE or a
+-- TRUNCATE's image) or, when nothing changed it since, the row as it is now.
+CREATE FUNCTION railway.audit_row_history(table_name text, row_id integer)
+    RETURNS TABLE (audit_id bigint, changed_at timestamptz, changed_by text, operation text,
+                   old_row jsonb, new_row jsonb)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+SELECT a.id, a.changed_at, a.changed_by, a.operation, a.old_row,
+       CASE WHEN a.operation = 'INSERT' AND a.new_row IS NULL AND a.table_name = 'schedules'
+            THEN COALESCE(a.next_old_row,
+                          (SELECT to_jsonb(s) FROM railway.schedules s
+                           WHERE s.id = a.row_id AND a.is_last))
+            ELSE a.new_row END
+FROM (SELECT l.id, l.changed_at, l.changed_by, l.operation, l.table_name, l.row_id, l.old_row,
+             l.new_row, lead(l.old_row) OVER w AS next_old_row, lead(l.id) OVER w IS NULL AS is_last
+      FROM railway.audit_log l
+      WHERE l.table_name = $1 AND l.row_id = $2
+      WINDOW w AS (ORDER BY l.id)) AS a
+ORDER BY a.id
+$function$;
+COMMENT ON FUNCTION railway.audit_row_history(text, integer) IS
+    'The audit rows of one row (table_name as in railway.audit_log, row_id its id), oldest first, with new_row filled in for a schedule''s INSERT (recorded without image): the old_row of the row''s next change, or the row as it is now when nothing changed it since. For railway_admin.';
+REVOKE ALL ON FUNCTION railway.audit_row_history(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION railway.audit_row_history(text, integer) TO railway_admin;

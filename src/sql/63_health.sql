@@ -112,7 +112,14 @@ DECLARE
     reserved integer := current_setting('superuser_reserved_connections')::integer;
     long_running jsonb;
     blocked jsonb;
+    cluster jsonb;
     r record;
+    run_partition_count integer;
+    missing_months text[];
+    without_key text[];
+    default_rows boolean;
+    runs_ok boolean;
+    runs_warn boolean;
 BEGIN
     -- Schema integrity: every manifest object exists, and what exists is valid and enabled.
     SELECT COALESCE(array_agg(format('%s %s on railway.%s', m.object_type, m.object_name, m.table_name)
@@ -154,13 +161,50 @@ BEGIN
           FROM pg_trigger g JOIN pg_class tc ON tc.oid = g.tgrelid
           WHERE tc.relnamespace = 'railway'::regnamespace AND g.tgenabled = 'D') AS p;
 
-    integrity_ok := cardinality(missing) = 0 AND cardinality(invalid) = 0;
     IF cardinality(missing) > 0 THEN
         recommendations := recommendations || format(
             'The railway schema is incomplete (%s missing): ALTER EXTENSION railway UPDATE, or restore the objects from the install script.',
             cardinality(missing));
     END IF;
     recommendations := recommendations || invalid;
+
+    -- Partitions of railway.runs (issue 13): a run whose month has no partition is refused, so
+    -- the current and the next month must have one (a warning; checked once runs are in use,
+    -- i.e. some monthly partition exists); the default partition must stay empty and every
+    -- partition must have its primary key (errors: rows outside the rules).
+    SELECT count(*) FILTER (WHERE NOT p.is_default),
+           COALESCE(array_agg(format('railway.%I', p.partition_name) ORDER BY p.partition_name)
+                        FILTER (WHERE NOT p.is_default AND NOT p.has_primary_key), '{}')
+    INTO run_partition_count, without_key
+    FROM railway.run_partitions p;
+    SELECT COALESCE(array_agg(to_char(m.month, 'YYYY-MM') ORDER BY m.month), '{}') INTO missing_months
+    FROM (VALUES (date_trunc('month', CURRENT_DATE)::date),
+                 ((date_trunc('month', CURRENT_DATE) + interval '1 month')::date)) AS m(month)
+    WHERE run_partition_count > 0
+      AND NOT EXISTS (SELECT 1 FROM railway.run_partitions p
+                      WHERE NOT p.is_default
+                        AND p.from_date <= m.month AND p.to_date >= (m.month + interval '1 month')::date);
+    -- (When it is missing, the manifest check says so.) Viewers may read it.
+    IF to_regclass('railway.runs_default') IS NULL THEN
+        default_rows := false;
+    ELSE
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM railway.runs_default)' INTO default_rows;
+    END IF;
+    runs_ok := NOT default_rows AND cardinality(without_key) = 0;
+    runs_warn := cardinality(missing_months) > 0;
+    IF default_rows THEN
+        recommendations := recommendations || 'The default partition railway.runs_default holds rows (it must stay empty: its CHECK (false) was dropped?): create the partitions of their months with railway.create_run_partitions(), move the rows there and restore the constraint runs_default_no_rows.'::text;
+    END IF;
+    FOR r IN SELECT unnest(without_key) AS t LOOP
+        recommendations := recommendations || format(
+            'Partition %s of railway.runs has no primary key (train_id, schedule_id, run_date): add it (ALTER TABLE %s ADD PRIMARY KEY (train_id, schedule_id, run_date)); partitions made by railway.create_run_partitions() have it.',
+            r.t, r.t);
+    END LOOP;
+    IF runs_warn THEN
+        recommendations := recommendations || format(
+            'railway.runs has no partition for %s: runs of those months are refused. Run SELECT railway.create_run_partitions(3); (monthly, e.g. from pg_cron).',
+            array_to_string(missing_months, ' and '));
+    END IF;
 
     -- Cache hit ratio of this database (NULL before any block was read).
     SELECT d.blks_hit::float8 / NULLIF(d.blks_hit + d.blks_read, 0) INTO cache_hit
@@ -237,9 +281,22 @@ BEGIN
             'Index %s has not been scanned since statistics were reset: drop it if the workload never needs it.', r.idx);
     END LOOP;
 
+    integrity_ok := cardinality(missing) = 0 AND cardinality(invalid) = 0;
+
+    -- The nodes of a Citus cluster (README "Citus"), only where Citus is installed: on one
+    -- server without it nothing here runs (railway.cluster_nodes() reaches Citus dynamically).
+    IF EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus') THEN
+        cluster := railway.cluster_nodes();
+        IF cluster ->> 'status' = 'fail' THEN
+            integrity_ok := false;
+            recommendations := recommendations
+                || ARRAY(SELECT jsonb_array_elements_text(cluster -> 'problems'));
+        END IF;
+    END IF;
+
     RETURN jsonb_build_object(
-        'status', CASE WHEN NOT integrity_ok THEN 'unhealthy'
-                       WHEN NOT performance_ok THEN 'degraded'
+        'status', CASE WHEN NOT integrity_ok OR NOT runs_ok THEN 'unhealthy'
+                       WHEN NOT performance_ok OR runs_warn THEN 'degraded'
                        ELSE 'healthy' END,
         'timestamp', now(),
         'checks', jsonb_build_object(
@@ -254,6 +311,12 @@ BEGIN
                 'expectedObjects', (SELECT count(*) FROM railway.schema_manifest),
                 'missing', to_jsonb(missing),
                 'invalid', to_jsonb(invalid)),
+            'runPartitions', jsonb_build_object(
+                'status', CASE WHEN NOT runs_ok THEN 'fail' WHEN runs_warn THEN 'warn' ELSE 'pass' END,
+                'partitions', run_partition_count,
+                'missingMonths', to_jsonb(missing_months),
+                'defaultPartitionRows', default_rows,
+                'withoutPrimaryKey', to_jsonb(without_key)),
             'performanceMetrics', jsonb_build_object(
                 'status', CASE WHEN performance_ok THEN 'pass' ELSE 'warn' END,
                 'cacheHitRatio', round(cache_hit::numeric, 4),
@@ -261,9 +324,10 @@ BEGIN
                 'connections', jsonb_build_object('used', used, 'max', max_conn,
                                                   'ratio', round(used::numeric / max_conn, 4)),
                 'longRunningQueries', long_running,
-                'blockedQueries', blocked)),
+                'blockedQueries', blocked))
+            || CASE WHEN cluster IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cluster', cluster) END,
         'recommendations', to_jsonb(recommendations));
 END
 $function$;
 COMMENT ON FUNCTION railway.health(float8, float8, float8, interval, bigint) IS
-    'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';
+    'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), runPartitions (partitions of railway.runs: the current or next month missing is a warning once runs are in use; rows in the default partition or a partition without its primary key are errors), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. On a Citus cluster also checks.cluster (railway.cluster_nodes(): on the coordinator every node, reachable or not, its railway version, equal to the coordinator''s or not, its shard counts of schedules and runs); an unreachable node or another version makes the status unhealthy. Without Citus there is no checks.cluster. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';

@@ -1,13 +1,26 @@
 -- The operations guide's analytics reports (README "Reports"), built on the native aggregates.
--- A report aggregates the schedules whose scheduled_departure >= since (default: the last 30
--- days): each such schedule row is one run, and its delay is actual_arrival - scheduled_arrival
--- (the table keeps one actual time per schedule, that of the latest run). A schedule without an
--- actual arrival counts as a run but in no delay figure (the guide counted it as 0 minutes late).
+-- Since 1.1 a report counts runs (railway.runs, README "Runs"): one run per (schedule, run
+-- date), those whose run_date is on or after the date of `since` (default: 30 days ago). The
+-- planned trips and operation days come from the runs; a run's delay is actual_arrival -
+-- planned_arrival (a retimed run is measured against its retiming); a run without an actual
+-- arrival counts as a trip but in no delay figure (the guide counted it as 0 minutes late). A
+-- run is cancelled when its status is cancelled or its schedule is (is_cancelled or status
+-- cancelled). In 1.0 a report took each schedule row as one run, which undercounted a
+-- recurring service (one row, hundreds of days) and read the one actual time a schedule keeps.
+--
+-- The filter is on run_date, the partition key: a report over 30 days reads only the monthly
+-- partitions of those days (and the empty default partition). The functions are PL/pgSQL, whose
+-- queries take `since` as a parameter: custom plans prune when they are planned, the generic
+-- plan at executor start ("Subplans Removed"). A run joins its schedule on (train_id, id): runs
+-- and schedules are co-located by train_id on a Citus cluster, and a run's train is its
+-- schedule's (the runs of a schedule moved to another train follow it from today on; older
+-- runs keep the train that ran them and are left out of route_performance and of the
+-- schedule-cancelled test).
 --
 -- Privileges: the functions keep PostgreSQL's default EXECUTE for PUBLIC, like every railway
 -- function that is not restricted in 69_privileges.sql; only the railway roles have USAGE on the
--- schema, and the reports run with the caller's rights, reading schedules, trains and locations,
--- which railway_viewer may read.
+-- schema, and the reports run with the caller's rights, reading runs, schedules, trains and
+-- locations, which railway_viewer may read.
 
 CREATE FUNCTION railway.schedule_overview(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
     RETURNS TABLE (date date, total_schedules bigint, completed bigint, delayed bigint,
@@ -21,22 +34,35 @@ BEGIN
     -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
     -- an SQL function ("could not create distributed plan").
     RETURN QUERY
-SELECT d.day, d.total, d.completed, d.delayed, d.cancelled,
+WITH per_day AS (
+    SELECT r.run_date AS day,
+           count(*) AS total,
+           count(*) FILTER (WHERE r.status = 'completed') AS completed,
+           count(*) FILTER (WHERE r.status = 'delayed') AS delayed,
+           count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
+           railway.punctuality(r.planned_arrival, r.actual_arrival) AS p
+    FROM railway.runs AS r
+    WHERE r.run_date >= schedule_overview.since::pg_catalog.date
+    GROUP BY r.run_date
+), schedule_cancelled AS (
+    -- The other runs of the cancelled schedules (few: read through the runs' indexes).
+    SELECT r.run_date AS day, count(*) AS cancelled
+    FROM railway.schedules AS s
+    JOIN railway.runs AS r ON r.train_id = s.train_id AND r.schedule_id = s.id
+    WHERE (s.is_cancelled OR s.status = 'cancelled')
+      AND r.status <> 'cancelled'
+      AND r.run_date >= schedule_overview.since::pg_catalog.date
+    GROUP BY r.run_date
+)
+SELECT d.day, d.total, d.completed, d.delayed, d.cancelled + COALESCE(c.cancelled, 0),
        (d.p).avg_delay_min, (d.p).on_time_pct, (d.p).p90_delay_min
-FROM (SELECT s.scheduled_departure::pg_catalog.date AS day,
-             count(*) AS total,
-             count(*) FILTER (WHERE s.status = 'completed') AS completed,
-             count(*) FILTER (WHERE s.status = 'delayed') AS delayed,
-             count(*) FILTER (WHERE s.is_cancelled OR s.status = 'cancelled') AS cancelled,
-             railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
-      FROM railway.schedules AS s
-      WHERE s.scheduled_departure >= schedule_overview.since
-      GROUP BY 1) AS d
+FROM per_day AS d
+LEFT JOIN schedule_cancelled AS c ON c.day = d.day
 ORDER BY d.day DESC;
 END
 $function$;
 COMMENT ON FUNCTION railway.schedule_overview(timestamp) IS
-    'Per departure date since `since` (default 30 days ago), newest first: total_schedules, completed, delayed, cancelled (is_cancelled or status cancelled), avg_delay_minutes of the arrivals that have an actual time (not diluted by missing ones), on_time_pct (arrival at most 5 minutes late) and p90_delay_min.';
+    'Per run date from the date of `since` on (default 30 days ago), newest first, over the runs (railway.runs): total_schedules (runs), completed and delayed (run status), cancelled (the run or its schedule cancelled), avg_delay_minutes of the arrivals that have an actual time (actual - planned; not diluted by missing ones), on_time_pct (arrival at most 5 minutes late) and p90_delay_min.';
 
 CREATE FUNCTION railway.train_utilization(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
     RETURNS TABLE (train_number varchar, type varchar, total_trips bigint, operation_days bigint,
@@ -52,19 +78,22 @@ BEGIN
 SELECT t.train_number, t.type, COALESCE(u.trips, 0), COALESCE(u.days, 0), u.duration,
        (u.p).on_time_pct, (u.p).p90_delay_min
 FROM railway.trains AS t
-LEFT JOIN (SELECT s.train_id,
+LEFT JOIN (SELECT r.train_id,
                   count(*) AS trips,
-                  railway.operation_days(s.scheduled_departure) AS days,
-                  avg(date_part('epoch', s.scheduled_arrival - s.scheduled_departure) / 60) AS duration,
-                  railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
-           FROM railway.schedules AS s
-           WHERE s.scheduled_departure >= train_utilization.since
-           GROUP BY s.train_id) AS u ON u.train_id = t.id
+                  railway.operation_days(r.run_date::timestamp) AS days,
+                  -- The mean planned duration in minutes, exact: punctuality's mean "delay" of
+                  -- the planned arrival after the planned departure (native; avg(date_part())
+                  -- goes through numeric for every run).
+                  (railway.punctuality(r.planned_departure, r.planned_arrival)).avg_delay_min AS duration,
+                  railway.punctuality(r.planned_arrival, r.actual_arrival) AS p
+           FROM railway.runs AS r
+           WHERE r.run_date >= train_utilization.since::pg_catalog.date
+           GROUP BY r.train_id) AS u ON u.train_id = t.id
 ORDER BY COALESCE(u.trips, 0) DESC, t.train_number;
 END
 $function$;
 COMMENT ON FUNCTION railway.train_utilization(timestamp) IS
-    'Per train (every train, busiest first), over its schedules departing since `since` (default 30 days ago): total_trips, operation_days (distinct departure dates), avg_trip_duration_minutes (timetabled), on_time_pct and p90_delay_min of the arrivals. A train without trips has 0 trips and NULL figures.';
+    'Per train (every train, busiest first), over its runs (railway.runs) with a run date from the date of `since` on (default 30 days ago): total_trips (runs), operation_days (distinct run dates), avg_trip_duration_minutes (planned), on_time_pct and p90_delay_min of the arrivals. A train without runs has 0 trips and NULL figures.';
 
 CREATE FUNCTION railway.route_performance(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
     RETURNS TABLE (departure_location varchar, departure_code varchar, arrival_location varchar,
@@ -82,9 +111,13 @@ SELECT dl.name, dl.code, al.name, al.code, r.trips,
        (r.p).avg_delay_min, (r.p).on_time_pct, (r.p).p90_delay_min
 FROM (SELECT s.departure_location_id, s.arrival_location_id,
              count(*) AS trips,
-             railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
-      FROM railway.schedules AS s
-      WHERE s.scheduled_departure >= route_performance.since
+             railway.punctuality(ru.planned_arrival, ru.actual_arrival) AS p
+      FROM railway.runs AS ru
+      -- LEFT JOIN: the same rows once joined to locations below (a run always has its
+      -- schedule), but the planner estimates them right; an inner join on the two columns is
+      -- estimated at a few hundred rows, and the grouping then sorts every run.
+      LEFT JOIN railway.schedules AS s ON s.train_id = ru.train_id AND s.id = ru.schedule_id
+      WHERE ru.run_date >= route_performance.since::pg_catalog.date
       GROUP BY s.departure_location_id, s.arrival_location_id) AS r
 JOIN railway.locations AS dl ON dl.id = r.departure_location_id
 JOIN railway.locations AS al ON al.id = r.arrival_location_id
@@ -92,7 +125,7 @@ ORDER BY r.trips DESC, dl.code, al.code;
 END
 $function$;
 COMMENT ON FUNCTION railway.route_performance(timestamp) IS
-    'Per route (departure and arrival location) with schedules departing since `since` (default 30 days ago), busiest first: names and codes, total_trips, avg_delay_minutes and on_time_percentage (arrival at most 5 minutes late) of the arrivals that have an actual time, and p90_delay_min.';
+    'Per route (departure and arrival location of the schedule) with runs (railway.runs) from the date of `since` on (default 30 days ago), busiest first: names and codes, total_trips (runs), avg_delay_minutes and on_time_percentage (arrival at most 5 minutes late) of the arrivals that have an actual time, and p90_delay_min.';
 
 CREATE FUNCTION railway.peak_hours(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
     RETURNS TABLE (hour integer, departures bigint, arrivals bigint, on_time_pct float8,
@@ -104,25 +137,29 @@ AS $function$
 BEGIN
     -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
     -- an SQL function ("could not create distributed plan").
+    -- One pass over the runs: per planned arrival hour its count, punctuality and the hourly
+    -- profile of its planned departures, summed over the 24 groups afterwards.
     RETURN QUERY
-WITH profile AS (
-    SELECT railway.hourly_profile(s.scheduled_departure) AS departures,
-           railway.hourly_profile(s.scheduled_arrival) AS arrivals
-    FROM railway.schedules AS s
-    WHERE s.scheduled_departure >= peak_hours.since
-), punctual AS (
-    SELECT date_part('hour', s.scheduled_arrival)::integer AS arrival_hour,
-           railway.punctuality(s.scheduled_arrival, s.actual_arrival) AS p
-    FROM railway.schedules AS s
-    WHERE s.scheduled_departure >= peak_hours.since
+WITH by_arrival AS (
+    SELECT date_part('hour', r.planned_arrival)::integer AS arrival_hour,
+           count(*) AS arrivals,
+           railway.hourly_profile(r.planned_departure) AS departures,
+           railway.punctuality(r.planned_arrival, r.actual_arrival) AS p
+    FROM railway.runs AS r
+    WHERE r.run_date >= peak_hours.since::pg_catalog.date
     GROUP BY 1
+), by_departure AS (
+    SELECT h.h AS departure_hour, sum(a.departures[h.h + 1])::bigint AS departures
+    FROM generate_series(0, 23) AS h(h)
+    CROSS JOIN by_arrival AS a
+    GROUP BY h.h
 )
-SELECT h.h, pr.departures[h.h + 1], pr.arrivals[h.h + 1], (pu.p).on_time_pct, (pu.p).p90_delay_min
+SELECT h.h, COALESCE(d.departures, 0), COALESCE(a.arrivals, 0), (a.p).on_time_pct, (a.p).p90_delay_min
 FROM generate_series(0, 23) AS h(h)
-CROSS JOIN profile AS pr
-LEFT JOIN punctual AS pu ON pu.arrival_hour = h.h
+LEFT JOIN by_departure AS d ON d.departure_hour = h.h
+LEFT JOIN by_arrival AS a ON a.arrival_hour = h.h
 ORDER BY h.h;
 END
 $function$;
 COMMENT ON FUNCTION railway.peak_hours(timestamp) IS
-    'Every hour of the day (0-23) over the schedules departing since `since` (default 30 days ago): departures and arrivals timetabled in that hour, and on_time_pct and p90_delay_min of the arrivals timetabled in it.';
+    'Every hour of the day (0-23) over the runs (railway.runs) with a run date from the date of `since` on (default 30 days ago): departures and arrivals planned in that hour, and on_time_pct and p90_delay_min of the arrivals planned in it.';

@@ -257,3 +257,54 @@ test('a transaction rolled back by a trigger error leaves nothing behind', async
   const count = await db.execute(sql`SELECT count(*)::int AS n FROM railway.schedules WHERE train_id = ${train.id}`);
   assert.equal(count.rows[0].n, 1);
 });
+
+test('the application\'s actual times and status, written into schedules, are recorded on the run they belong to', async () => {
+  // The Monday-to-Friday 22:00 -> 01:30 service of the first test, planned for one week.
+  const [service] = await db.select().from(schedules).where(eq(schedules.trainId, train.id));
+  await db.execute(sql`SELECT railway.create_run_partitions(0, '2025-03-01')`);
+  const planned = await db.execute(sql`SELECT railway.plan_runs('2025-03-03', '2025-03-07', ${train.id}) AS n`);
+  assert.equal(Number(planned.rows[0].n), 5);
+
+  // What the guide's application does, unchanged: update its schedule row through Drizzle.
+  const record = (values) => db.update(schedules).set(values).where(eq(schedules.id, service.id)).returning();
+  // Tuesday: departs 7 minutes late, arrives after midnight.
+  await record({ actualDeparture: d('2025-03-04 22:07:00'), actualArrival: null, status: 'running' });
+  const [arrived] = await record({ actualArrival: d('2025-03-05 01:41:00'), status: 'completed' });
+  assert.equal(arrived.status, 'completed');
+  // Wednesday's run leaves after midnight, 25 minutes late: still Wednesday's run.
+  await record({ actualDeparture: d('2025-03-06 00:25:00'), actualArrival: null, status: 'delayed' });
+
+  const runs = await db.execute(sql`
+    SELECT run_date::text AS run_date, actual_departure::text AS departed, actual_arrival::text AS arrived, status
+    FROM railway.runs WHERE schedule_id = ${service.id} ORDER BY run_date`);
+  assert.deepEqual(runs.rows, [
+    { run_date: '2025-03-03', departed: null, arrived: null, status: 'scheduled' },
+    { run_date: '2025-03-04', departed: '2025-03-04 22:07:00', arrived: '2025-03-05 01:41:00', status: 'completed' },
+    { run_date: '2025-03-05', departed: '2025-03-06 00:25:00', arrived: null, status: 'delayed' },
+    { run_date: '2025-03-06', departed: null, arrived: null, status: 'scheduled' },
+    { run_date: '2025-03-07', departed: null, arrived: null, status: 'scheduled' },
+  ]);
+
+  // A Saturday (the pattern does not run): the UPDATE succeeds, with a WARNING, and no run is made.
+  const client = await pool.connect();
+  const notices = [];
+  client.on('notice', (n) => notices.push(n));
+  try {
+    await drizzle(client).update(schedules).set({ actualDeparture: d('2025-03-08 22:00:00') })
+      .where(eq(schedules.id, service.id));
+  } finally {
+    client.release();
+  }
+  assert.equal(notices.length, 1);
+  assert.equal(notices[0].severity, 'WARNING');
+  assert.match(notices[0].message, /^Schedule \d+ has no run for its actual departure 2025-03-08 22:00:00: not recorded on a run$/);
+  const [row] = await db.select().from(schedules).where(eq(schedules.id, service.id));
+  assert.equal(row.actualDeparture.toISOString(), '2025-03-08T22:00:00.000Z');
+  const count = await db.execute(sql`SELECT count(*)::int AS n FROM railway.runs WHERE schedule_id = ${service.id}`);
+  assert.equal(count.rows[0].n, 5);
+
+  // Routine actual times are not audited; the runs stay history (no row deletes).
+  const audited = await db.execute(sql`SELECT count(*)::int AS n FROM railway.audit_log WHERE table_name = 'runs'`);
+  assert.equal(audited.rows[0].n, 0);
+  await db.execute(sql`DELETE FROM railway.runs WHERE schedule_id = ${service.id}`);
+});

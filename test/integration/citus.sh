@@ -2,16 +2,21 @@
 # railway on a Citus cluster (issue 14, README "Citus"), against the same data on one server:
 #   1. builds Citus 13.2.2 once (cached by the archive's checksum, test/lib/citus.sh) or skips,
 #      saying so, where the machine cannot build it; starts a coordinator and two workers;
-#   2. railway.distribute(); the demo timetable and the Caltrain 2018 feed (tools/gtfs_import.sh)
-#      loaded through the coordinator and into a database of the single server (PG*), actual
-#      times set the same way on both;
-#   3. find_conflicts(), check_schedule_conflicts(), the reports and the aggregates give the
-#      same answers on both;
+#   2. railway.distribute(); the demo timetable and the Caltrain 2018, BART 2023 and Seattle-area
+#      2017 feeds (tools/gtfs_import.sh) loaded through the coordinator and into a database of
+#      the single server (PG*), actual times set the same way on both; railway.health() lists
+#      the three nodes (reachable, same railway version, the shards of schedules and runs);
+#   3. find_conflicts() (pushed down per shard; in a transaction block, through the distributed
+#      query; after a write in the same statement, seeing it), check_schedule_conflicts(), the
+#      reports and the aggregates give the same answers on both;
 #   4. a conflicting schedule is refused (23P01); a valid one is stored on the shard of its
 #      train; two sessions inserting a conflicting pair of one train at once: one commits, the
 #      other fails with 23P01; two trains on different workers at once: both commit;
 #   5. with the validation bypassed on both (as for an audit of a feed), conflicting pairs
-#      written in are found by find_conflicts() on the cluster exactly as on one server.
+#      written in are found by find_conflicts() on the cluster exactly as on one server;
+#   6. a worker at another railway version, then a worker stopped: health() says unhealthy
+#      and names it; find_conflicts() fails with a worker down (it never answers with the pairs
+#      of the reachable shards only).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -51,13 +56,20 @@ echo "distribute: $(coord -c 'SELECT railway.distribute()')"
 [ "$(coord -c 'SELECT railway.distribute()')" = "railway is already distributed" ] || fail "a second distribute() did something"
 
 # 2. The same data on both.
+feeds=${RAILWAY_GTFS_DATA:-$root/../shared/data/gtfs}
+[ -f "$feeds/bart-2023.zip" ] || feeds=/work/shared/data/gtfs
 load() {  # load <psql function> <host> <port> <database>
     "$1" -f "$root/demo/sample_timetable.sql" >/dev/null
     # A transaction that writes reference tables (locations, trains) and then the shards of
     # schedules that refer to them needs one connection per node on Citus (README "Citus").
-    PGHOST=$2 PGPORT=$3 PGDATABASE=$4 PGOPTIONS='-c citus.multi_shard_modify_mode=sequential' \
-        bash "$root/tools/gtfs_import.sh" /work/shared/data/gtfs/caltrain-2018-06.zip >"$work/import.log" 2>&1 \
-        || { cat "$work/import.log"; fail "the Caltrain feed did not load ($1)"; }
+    local feed t0
+    for feed in caltrain-2018-06 bart-2023 seattle-area-2017-11-16; do
+        t0=$(date +%s%3N)
+        PGHOST=$2 PGPORT=$3 PGDATABASE=$4 PGOPTIONS='-c citus.multi_shard_modify_mode=sequential' \
+            bash "$root/tools/gtfs_import.sh" "$feeds/$feed.zip" >"$work/import.log" 2>&1 \
+            || { cat "$work/import.log"; fail "the feed $feed did not load ($1)"; }
+        echo "$1: $feed loaded in $(( $(date +%s%3N) - t0 )) ms"
+    done
     "$1" -c "UPDATE railway.schedules
              SET actual_departure = scheduled_departure + (id * 7 % 13) * interval '1 minute',
                  actual_arrival = scheduled_arrival + (id * 7 % 13 + id * 11 % 23 - 3) * interval '1 minute',
@@ -67,9 +79,20 @@ load() {  # load <psql function> <host> <port> <database>
 load single "$single_host" "$single_port" "$single_db"
 load coord 127.0.0.1 "${CITUS_PORTS[0]}" "$CITUS_DB"
 n=$(coord -c 'SELECT count(*) FROM railway.schedules')
-[ "$n" = "$(single -c 'SELECT count(*) FROM railway.schedules')" ] && [ "$n" -gt 800 ] \
+[ "$n" = "$(single -c 'SELECT count(*) FROM railway.schedules')" ] && [ "$n" -gt 28000 ] \
     || fail "different schedule counts: cluster $n, single $(single -c 'SELECT count(*) FROM railway.schedules')"
 echo "loaded $n schedules on both"
+
+# health() lists the nodes: the coordinator and both workers, reachable, at the coordinator's
+# railway version, each worker with its shards of schedules and runs.
+health_nodes="SELECT n ->> 'role', n ->> 'reachable', n ->> 'sameVersion', n -> 'shards' ->> 'schedules', n -> 'shards' ->> 'runs'
+              FROM jsonb_array_elements(railway.health() -> 'checks' -> 'cluster' -> 'nodes') n"
+shard_count=$(coord -c "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'railway.schedules'::regclass")
+[ "$(coord -c "$health_nodes" | sort | tr '\n' ' ')" = "coordinator|true|true|0|0 worker|true|true|$((shard_count / 2))|$((shard_count / 2)) worker|true|true|$((shard_count / 2))|$((shard_count / 2)) " ] \
+    || { coord -c "SELECT jsonb_pretty(railway.health() -> 'checks' -> 'cluster')"; fail "health() does not list the three nodes as expected"; }
+[ "$(coord -c "SELECT railway.health() -> 'checks' -> 'cluster' ->> 'status'")" = pass ] || fail "health()'s cluster check does not pass"
+[ "$(single -c "SELECT railway.health() -> 'checks' ? 'cluster'")" = f ] || fail "health() reports a cluster on the single server"
+echo "health() lists the coordinator and 2 workers (reachable, railway $(coord -c "SELECT extversion FROM pg_extension WHERE extname = 'railway'") on each, $((shard_count / 2)) shards of schedules and of runs per worker)"
 
 # 3. Same answers. Each query's rows are sorted text.
 same() {  # same <name> <query>
@@ -81,6 +104,14 @@ same() {  # same <name> <query>
 }
 since="'2000-01-01'"
 same "find_conflicts()" "SELECT * FROM railway.find_conflicts()"
+in_block() {  # in_block <name>: find_conflicts() in a transaction block (the distributed query) on the cluster
+    local a b
+    a=$(coord -c BEGIN -c 'SELECT * FROM railway.find_conflicts()' -c COMMIT | sort) || fail "$1 failed on the cluster"
+    b=$(single -c 'SELECT * FROM railway.find_conflicts()' | sort)
+    [ "$a" = "$b" ] || { diff <(echo "$b") <(echo "$a") | head -n 20; fail "$1 differs between the cluster and one server"; }
+    echo "same on both: $1 ($(echo "$a" | grep -c .) rows)"
+}
+in_block "find_conflicts() in a transaction block"
 # check_schedule_conflicts() called from the coordinator with constants (as an application
 # does), for every 50th schedule moved by 5 minutes.
 probe=$(single -c "SELECT string_agg(format('SELECT %s, c.id, c.first_conflict FROM railway.check_schedule_conflicts(%s, %L, %L, %L, %L, %L) c',
@@ -161,17 +192,60 @@ echo "kind changes: set_train_kind moves $n_a schedules, a plain UPDATE is refus
 #    the same rows on both: find_conflicts() must find them on the cluster too.
 disable="ALTER TABLE railway.schedules DISABLE TRIGGER validate_schedule"
 drop="ALTER TABLE railway.schedules DROP CONSTRAINT schedules_no_overlapping_runs"
+# (train_kind copied: the Seattle feed's trains are vehicles, and the trigger that would set it is off.)
 conflicts="INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_location_id, scheduled_departure,
-                               scheduled_arrival, running_days, effective_start_date, effective_end_date)
+                               scheduled_arrival, running_days, effective_start_date, effective_end_date, train_kind)
 SELECT 900000 + s.id, s.train_id, s.departure_location_id, s.arrival_location_id,
        s.scheduled_departure + interval '3 minutes', s.scheduled_arrival + interval '3 minutes', s.running_days,
-       s.effective_start_date, s.effective_end_date
+       s.effective_start_date, s.effective_end_date, s.train_kind
 FROM railway.schedules s WHERE s.id % 40 = 7 AND s.id < 900000 AND NOT s.is_cancelled AND s.status <> 'cancelled'
   AND s.effective_start_date < '2030-01-01'"
 coord -c "SET citus.enable_unsafe_triggers = on" -c "$disable" -c "$drop" -c "$conflicts"
 single -c "$disable" -c "$drop" -c "$conflicts"
 same "find_conflicts() with conflicts written in" "SELECT * FROM railway.find_conflicts()"
+in_block "find_conflicts() with conflicts written in, in a transaction block"
+# In order too: the coordinator sorts the shards' pairs as one server's sweep returns them.
+[ "$(coord -c 'SELECT * FROM railway.find_conflicts()')" = "$(single -c 'SELECT * FROM railway.find_conflicts()')" ] \
+    || fail "find_conflicts() returns its pairs in another order on the cluster"
 [ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" -gt 0 ] || fail "find_conflicts() found nothing on the cluster"
 train=$(single -c 'SELECT min(train_id) FROM railway.find_conflicts()')
 same "find_conflicts($train) with conflicts written in" "SELECT * FROM railway.find_conflicts($train)"
+pairs=$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')
+echo "find_conflicts() on the cluster: $pairs pairs, pushed down per shard"
+# A statement that has written (a function, here a DO block, outside a transaction block) sees
+# its own rows in find_conflicts(), as on one server (the push-down's connections would not).
+own=$({ coord -c "DO \$\$ BEGIN
+    INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_location_id, scheduled_departure,
+                                   scheduled_arrival, running_days, effective_start_date, effective_end_date, train_kind)
+    SELECT 950000 + s.id, s.train_id, s.departure_location_id, s.arrival_location_id, s.scheduled_departure,
+           s.scheduled_arrival, s.running_days, s.effective_start_date, s.effective_end_date, s.train_kind
+    FROM railway.schedules s WHERE s.id = (SELECT min(id) FROM railway.schedules
+                                           WHERE NOT is_cancelled AND status <> 'cancelled');
+    RAISE NOTICE 'pairs %', (SELECT count(*) FROM railway.find_conflicts());
+    RAISE EXCEPTION 'rolled back';
+END \$\$" 2>&1 || true; } | sed -n 's/.*NOTICE:  pairs //p')
+[ -n "$own" ] && [ "$own" -gt "$pairs" ] || fail "find_conflicts() after a write in the same statement: $own pairs, not more than $pairs"
+[ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" = "$pairs" ] || fail "the DO block was not rolled back"
+echo "a statement's own write: find_conflicts() sees it ($own pairs)"
+
+# 6. A worker at another railway version (its catalog says so, for the test): health() is
+#    unhealthy and names it. Then a worker down: health() says so, and find_conflicts() fails
+#    rather than answer with the pairs of the reachable shards only.
+citus_psql "${CITUS_PORTS[1]}" -c "UPDATE pg_catalog.pg_extension SET extversion = '0.9' WHERE extname = 'railway'"
+[ "$(coord -c "SELECT railway.health() ->> 'status'")" = unhealthy ] || fail "health() is not unhealthy with a worker at another version"
+coord -c "SELECT r FROM jsonb_array_elements_text(railway.health() -> 'recommendations') r" \
+    | grep -q "127.0.0.1:${CITUS_PORTS[1]} has railway 0.9, this coordinator" || fail "health() does not name the worker at another version"
+citus_psql "${CITUS_PORTS[1]}" -c "UPDATE pg_catalog.pg_extension SET extversion = '$(coord -c "SELECT extversion FROM pg_extension WHERE extname = 'railway'")' WHERE extname = 'railway'"
+[ "$(coord -c "SELECT railway.health() -> 'checks' -> 'cluster' ->> 'status'")" = pass ] || fail "health()'s cluster check does not pass again"
+echo "worker ${CITUS_PORTS[1]} at railway 0.9: health() unhealthy, naming it"
+stopped=${CITUS_PORTS[2]}
+railway_as_owner "$(railway_pg_bin)/pg_ctl" -D "$CITUS_DIR/node2" -m immediate stop >/dev/null
+[ "$(coord -c "SELECT railway.health() ->> 'status'")" = unhealthy ] || fail "health() is not unhealthy with a worker down"
+[ "$(coord -c "SELECT n ->> 'reachable' FROM jsonb_array_elements(railway.health() -> 'checks' -> 'cluster' -> 'nodes') n
+               WHERE n ->> 'node' = '127.0.0.1:$stopped'")" = false ] || fail "health() does not say which worker is down"
+coord -c "SELECT r FROM jsonb_array_elements_text(railway.health() -> 'recommendations') r WHERE r LIKE 'Node %'" | grep -q "127.0.0.1:$stopped is unreachable" \
+    || fail "health() recommends nothing about the worker that is down"
+if coord -c 'SELECT count(*) FROM railway.find_conflicts()' 2>"$work/down.log"; then fail "find_conflicts() answered with a worker down"; fi
+grep -q "railway.find_conflicts(): node 127.0.0.1:$stopped failed" "$work/down.log" || { cat "$work/down.log"; fail "find_conflicts() did not name the worker that is down"; }
+echo "worker $stopped down: health() unhealthy naming it, find_conflicts() fails: $(head -n 1 "$work/down.log")"
 echo "citus: all checks passed"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs survive pg_dump / pg_restore (issue 13). A database with schedules, monthly partitions of
 # railway.runs made by railway.create_run_partitions() after CREATE EXTENSION, planned runs,
-# recorded actual times, a retimed and an extra run is
+# recorded actual times (also through schedules, trigger record_run), a retimed, a cancelled and
+# two extra runs, a partition made later after a gap of months, and the audit rows of runs is
 #   1. dumped with pg_dump -Fc and restored with pg_restore (no error at all) into a new database,
 #   2. dumped as plain SQL with --column-inserts and restored with psql -v ON_ERROR_STOP=1,
 # and each time holds the same runs (every column), the same partitions with their bounds,
-# primary keys, indexes and comments, and the rules trigger still refuses a bad run and fills in
+# primary keys, indexes, triggers (the cloned audit triggers too) and comments, the same audit
+# rows of runs (none added by the restore), and the rules trigger still refuses a bad run and fills in
 # a new one. The partitions are not extension members, so pg_dump dumps them as ordinary tables
 # attached to the extension's railway.runs (README "Runs", "Backup").
 # Runs against the cluster in PGHOST/PGPORT/PGUSER (test/run_all.sh starts one).
@@ -37,6 +39,12 @@ WHERE run_date < '2025-02-01';
 UPDATE railway.runs SET planned_departure = '2025-02-04 08:20', planned_arrival = '2025-02-04 09:50'
 WHERE schedule_id = 1 AND run_date = '2025-02-04';
 INSERT INTO railway.runs (schedule_id, run_date, kind) VALUES (1, '2025-02-08', 'extra');
+UPDATE railway.runs SET status = 'cancelled' WHERE schedule_id = 2 AND run_date = '2025-01-10';
+-- The guide's application records Friday 7 February's departure on its schedule row.
+UPDATE railway.schedules SET actual_departure = '2025-02-07 22:04', status = 'running' WHERE id = 2;
+-- A partition made later, after a gap of months, with an extra run in it.
+SELECT count(*) FROM railway.create_run_partitions(0, '2025-09-01');
+INSERT INTO railway.runs (schedule_id, run_date, kind) VALUES (2, '2025-09-03', 'extra');
 SQL
 
 runs() {
@@ -49,6 +57,8 @@ SELECT 'partition', c.relname, pg_get_expr(c.relpartbound, c.oid), obj_descripti
        (SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = c.oid)
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'railway.runs'::regclass ORDER BY 2;
+SELECT 'audit', count(*), md5(string_agg(format('%s %s %s %s %s', operation, row_id, changed_by, old_row, new_row), ';' ORDER BY id))
+FROM railway.audit_log WHERE table_name = 'runs';
 SQL
 }
 same() {  # same <what> <expected> <got>
@@ -65,8 +75,15 @@ rules_hold() {
 }
 
 expected=$(runs "$src")
-echo "$expected" | grep -q '^runs|82|' || { echo "unexpected source: $expected"; exit 1; }
-[ "$(echo "$expected" | grep -c '^partition')" -eq 5 ] || { echo "expected 5 partitions: $expected"; exit 1; }
+echo "$expected" | grep -q '^runs|83|' || { echo "unexpected source: $expected"; exit 1; }
+[ "$(echo "$expected" | grep -c '^partition')" -eq 6 ] || { echo "expected 6 partitions: $expected"; exit 1; }
+echo "$expected" | grep -q '^partition|runs_2025_09|.*|runs_audit_delete,runs_audit_insert,runs_audit_update,validate_run$' \
+    || { echo "the later partition lacks its triggers: $expected"; exit 1; }
+# Audited: the retiming, the cancellation and the two extra runs (not the planned runs, not the
+# actual times recorded).
+echo "$expected" | grep -q '^audit|4|' || { echo "expected 4 audit rows of runs: $expected"; exit 1; }
+psql -X -At -d "$src" -c "SELECT actual_departure FROM railway.runs WHERE schedule_id = 2 AND run_date = '2025-02-07'" \
+    | grep -qx '2025-02-07 22:04:00' || { echo "the schedule's actual departure is not on its run"; exit 1; }
 
 # 1. pg_dump -Fc / pg_restore: no error at all (pg_restore exits non-zero on any).
 pg_dump -Fc -d "$src" -f "$work/runs.dump"

@@ -165,6 +165,29 @@ TEST(GtfsImport, AfterMidnightShiftsTheDepartureDate) {
     EXPECT_EQ(departure_dates(plan.trips[0]), expected);
 }
 
+// GTFS-realtime needs each trip's first and last stop time (stop_id, stop_sequence) and the days
+// from its service day to its departure date (departure_s / 24 h).
+TEST(GtfsImport, TripsKeepTheirFirstAndLastStop) {
+    FeedBuilder feed = small_feed();
+    add_trip(feed, 2, "late", "FRI", "", "25:30:00", "26:10:00");
+    feed.add_trip(3, "three", "", "WK", "", "");
+    feed.add_stop_time(32, "three", "7", "B", "09:00:00", "09:00:00");
+    feed.add_stop_time(30, "three", "2", "A", "08:00:00", "08:00:00");
+    feed.add_stop_time(31, "three", "4", "B", "08:30:00", "08:30:00");
+    const Plan plan = feed.plan(ConflictMode::refuse);
+    ASSERT_EQ(plan.trips.size(), 2u);
+    EXPECT_EQ(plan.trips[0].first_stop_id, "A");
+    EXPECT_EQ(plan.trips[0].first_stop_sequence, 1);
+    EXPECT_EQ(plan.trips[0].last_stop_id, "B");
+    EXPECT_EQ(plan.trips[0].last_stop_sequence, 5);
+    EXPECT_EQ(plan.trips[0].departure_s / 86400, 1);
+    EXPECT_EQ(plan.trips[1].first_stop_id, "A");
+    EXPECT_EQ(plan.trips[1].first_stop_sequence, 2);
+    EXPECT_EQ(plan.trips[1].last_stop_id, "B");
+    EXPECT_EQ(plan.trips[1].last_stop_sequence, 7);
+    EXPECT_EQ(plan.trips[1].departure_s / 86400, 0);
+}
+
 TEST(GtfsImport, CalendarDatesAreExact) {
     FeedBuilder feed = small_feed();
     feed.add_calendar_date(2, "WK", "20240115", "2");  // a holiday removed

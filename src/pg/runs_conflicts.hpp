@@ -1,0 +1,29 @@
+// The conflict rule of railway.runs (issue 13), checked by the trigger validate_run (runs.cpp):
+// see runs_conflicts.cpp and README "Runs".
+#pragma once
+
+#include "core/runs.hpp"
+
+#include "boundary.hpp"
+
+extern "C" {
+#include "storage/itemptr.h"
+#include "utils/rel.h"
+}
+
+namespace railway::pg {
+
+// What the search keeps for one statement (the partitions, the train last locked), plain data
+// in the trigger's fn_mcxt. Built on first use.
+struct RunConflictState;
+
+RunConflictState* new_run_conflict_state(MemoryContext statement_memory);
+
+// Locks `train` (its row in railway.trains, as the schedules' trigger does) and looks for a
+// run of that train that conflicts with `run` (kind planned and untouched: `untouched`),
+// in every partition of railway.runs that may hold one; throws the 23P01 error naming it.
+// `rel` is the partition the trigger fires on, `self` the old version of an updated row.
+void check_run_conflicts(RunConflictState* state, Relation rel, int32 train, const RunSlot& run, bool untouched,
+                         ItemPointer self);
+
+}  // namespace railway::pg
