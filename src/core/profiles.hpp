@@ -23,10 +23,14 @@ public:
 
     // Counts the hour of a PostgreSQL timestamp (microseconds since 2000-01-01 00:00:00),
     // flooring, so 1999-12-31 23:30 is hour 23. Throws 22008 for -infinity / +infinity.
-    void add(std::int64_t timestamp) {
+    void add(std::int64_t timestamp) { ++counts_[hour_of(timestamp)]; }
+
+    // The index in counts() of a timestamp's hour (what add() counts). Throws 22008 for
+    // -infinity / +infinity. For the boundary, which counts in place in a flat state.
+    static std::size_t hour_of(std::int64_t timestamp) {
         if (timestamp == kTimestampInfinity || timestamp == kTimestampMinusInfinity)
             throw_infinite(timestamp);
-        ++counts_[static_cast<std::size_t>(floor_mod(timestamp, kUsecPerDay) / kUsecPerHour)];
+        return static_cast<std::size_t>(floor_mod(timestamp, kUsecPerDay) / kUsecPerHour);
     }
 
     // Adds the counts of `other`. Throws 22003 when a count overflows.
@@ -57,10 +61,15 @@ public:
     // elements that are true: a false or NULL element counts for nothing. The boundary checks
     // the array's shape. Throws 22023 when a bit above Sunday is set.
     void add(DayMask days) {
-        if (days > kAllDays)
-            throw_bad_mask(days);
+        check_mask(days);
         for (std::size_t day = 0; day < kWeekdays; ++day)
             counts_[day] += (days >> day) & 1;
+    }
+
+    // Throws 22023 when a bit above Sunday is set (what add() checks first).
+    static void check_mask(DayMask days) {
+        if (days > kAllDays)
+            throw_bad_mask(days);
     }
 
     // Adds the counts of `other`. Throws 22003 when a count overflows.

@@ -1,6 +1,11 @@
 -- Analytics aggregates (DESIGN.md section 3; README "Analytics"): native C++ states with
--- combine, serialize and deserialize functions, so that PostgreSQL may aggregate in parallel
--- workers and per partition. The support functions take `internal` and cannot be called from SQL.
+-- combine functions, so that PostgreSQL may aggregate in parallel workers and per partition.
+-- Each state is a type of its own (railway.punctuality_state, ...): varlena values whose text
+-- form is base64 (README "Analytics: states"), so that Citus can ship a partial state from a
+-- worker to the coordinator (it moves states through the type's text I/O and refuses
+-- `internal` ones). In memory the growing states are expanded objects and the fixed ones count
+-- in place: no copy per row (src/pg/aggregates.cpp). The transition and combine functions work
+-- only inside an aggregate; the final functions take any state.
 
 CREATE TYPE railway.punctuality_stats AS (
     runs bigint,
@@ -19,51 +24,65 @@ COMMENT ON TYPE railway.punctuality_stats IS
 
 -- punctuality ---------------------------------------------------------------------------------
 
-CREATE FUNCTION railway.punctuality_transfn(internal, timestamp, timestamp) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_punctuality_transfn'
+CREATE TYPE railway.punctuality_state;
+CREATE FUNCTION railway.punctuality_state_in(cstring) RETURNS railway.punctuality_state
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.punctuality_state_in(cstring) IS
+    'Input function of railway.punctuality_state: base64 of the serialized state; anything else is 22P02.';
+CREATE FUNCTION railway.punctuality_state_out(railway.punctuality_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.punctuality_state_out(railway.punctuality_state) IS
+    'Output function of railway.punctuality_state: base64 of the serialized state.';
+CREATE FUNCTION railway.punctuality_state_recv(internal) RETURNS railway.punctuality_state
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.punctuality_state_recv(internal) IS
+    'Binary input function of railway.punctuality_state: the serialized state; anything else is 22P03.';
+CREATE FUNCTION railway.punctuality_state_send(railway.punctuality_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.punctuality_state_send(railway.punctuality_state) IS
+    'Binary output function of railway.punctuality_state: the serialized state.';
+CREATE TYPE railway.punctuality_state (
+    INPUT = railway.punctuality_state_in,
+    OUTPUT = railway.punctuality_state_out,
+    RECEIVE = railway.punctuality_state_recv,
+    SEND = railway.punctuality_state_send,
+    INTERNALLENGTH = VARIABLE,
+    STORAGE = extended
+);
+COMMENT ON TYPE railway.punctuality_state IS
+    'Transition state of railway.punctuality (the punctuality state: counts, the exact delay sum and the histogram of delay minutes); text form base64, so that Citus can move partial states between nodes.';
+
+CREATE FUNCTION railway.punctuality_transfn(railway.punctuality_state, timestamp, timestamp) RETURNS railway.punctuality_state
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_transfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.punctuality_transfn(internal, timestamp, timestamp) IS
+COMMENT ON FUNCTION railway.punctuality_transfn(railway.punctuality_state, timestamp, timestamp) IS
     'Transition function of railway.punctuality(scheduled, actual) (on_time_within ''5 minutes'').';
 
-CREATE FUNCTION railway.punctuality_transfn(internal, timestamp, timestamp, interval) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_punctuality_transfn'
+CREATE FUNCTION railway.punctuality_transfn(railway.punctuality_state, timestamp, timestamp, interval) RETURNS railway.punctuality_state
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_transfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.punctuality_transfn(internal, timestamp, timestamp, interval) IS
+COMMENT ON FUNCTION railway.punctuality_transfn(railway.punctuality_state, timestamp, timestamp, interval) IS
     'Transition function of railway.punctuality(scheduled, actual, on_time_within).';
 
-CREATE FUNCTION railway.punctuality_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_punctuality_combinefn'
+CREATE FUNCTION railway.punctuality_combinefn(railway.punctuality_state, railway.punctuality_state) RETURNS railway.punctuality_state
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_combinefn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.punctuality_combinefn(internal, internal) IS
+COMMENT ON FUNCTION railway.punctuality_combinefn(railway.punctuality_state, railway.punctuality_state) IS
     'Combine function of railway.punctuality: merges two partial states (parallel or partitionwise aggregation).';
 
-CREATE FUNCTION railway.punctuality_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'railway_punctuality_serialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.punctuality_serialfn(internal) IS
-    'Serialize function of railway.punctuality: the state as bytea (counts, exact delay sum, histogram of delay minutes).';
-
-CREATE FUNCTION railway.punctuality_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_punctuality_deserialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.punctuality_deserialfn(bytea, internal) IS
-    'Deserialize function of railway.punctuality (checks the bytes: 22P03 on anything serialize cannot produce).';
-
-CREATE FUNCTION railway.punctuality_finalfn(internal) RETURNS railway.punctuality_stats
-    AS 'MODULE_PATHNAME', 'railway_punctuality_finalfn'
+CREATE FUNCTION railway.punctuality_finalfn(railway.punctuality_state) RETURNS railway.punctuality_stats
+    AS 'MODULE_PATHNAME', 'railway_punctuality_state_finalfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.punctuality_finalfn(internal) IS
+COMMENT ON FUNCTION railway.punctuality_finalfn(railway.punctuality_state) IS
     'Final function of railway.punctuality: the railway.punctuality_stats of the state (does not modify it).';
 
 CREATE AGGREGATE railway.punctuality(scheduled timestamp, actual timestamp) (
     SFUNC = railway.punctuality_transfn,
-    STYPE = internal,
+    STYPE = railway.punctuality_state,
     SSPACE = 1024,
     FINALFUNC = railway.punctuality_finalfn,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = railway.punctuality_combinefn,
-    SERIALFUNC = railway.punctuality_serialfn,
-    DESERIALFUNC = railway.punctuality_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE railway.punctuality(timestamp, timestamp) IS
@@ -71,13 +90,11 @@ COMMENT ON AGGREGATE railway.punctuality(timestamp, timestamp) IS
 
 CREATE AGGREGATE railway.punctuality(scheduled timestamp, actual timestamp, on_time_within interval) (
     SFUNC = railway.punctuality_transfn,
-    STYPE = internal,
+    STYPE = railway.punctuality_state,
     SSPACE = 1024,
     FINALFUNC = railway.punctuality_finalfn,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = railway.punctuality_combinefn,
-    SERIALFUNC = railway.punctuality_serialfn,
-    DESERIALFUNC = railway.punctuality_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE railway.punctuality(timestamp, timestamp, interval) IS
@@ -85,45 +102,59 @@ COMMENT ON AGGREGATE railway.punctuality(timestamp, timestamp, interval) IS
 
 -- operation_days ------------------------------------------------------------------------------
 
-CREATE FUNCTION railway.operation_days_transfn(internal, timestamp) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_operation_days_transfn'
+CREATE TYPE railway.operation_days_state;
+CREATE FUNCTION railway.operation_days_state_in(cstring) RETURNS railway.operation_days_state
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.operation_days_state_in(cstring) IS
+    'Input function of railway.operation_days_state: base64 of the serialized state; anything else is 22P02.';
+CREATE FUNCTION railway.operation_days_state_out(railway.operation_days_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.operation_days_state_out(railway.operation_days_state) IS
+    'Output function of railway.operation_days_state: base64 of the serialized state.';
+CREATE FUNCTION railway.operation_days_state_recv(internal) RETURNS railway.operation_days_state
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.operation_days_state_recv(internal) IS
+    'Binary input function of railway.operation_days_state: the serialized state; anything else is 22P03.';
+CREATE FUNCTION railway.operation_days_state_send(railway.operation_days_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.operation_days_state_send(railway.operation_days_state) IS
+    'Binary output function of railway.operation_days_state: the serialized state.';
+CREATE TYPE railway.operation_days_state (
+    INPUT = railway.operation_days_state_in,
+    OUTPUT = railway.operation_days_state_out,
+    RECEIVE = railway.operation_days_state_recv,
+    SEND = railway.operation_days_state_send,
+    INTERNALLENGTH = VARIABLE,
+    STORAGE = extended
+);
+COMMENT ON TYPE railway.operation_days_state IS
+    'Transition state of railway.operation_days (the operation_days state: the set of dates); text form base64, so that Citus can move partial states between nodes.';
+
+CREATE FUNCTION railway.operation_days_transfn(railway.operation_days_state, timestamp) RETURNS railway.operation_days_state
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_transfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.operation_days_transfn(internal, timestamp) IS
+COMMENT ON FUNCTION railway.operation_days_transfn(railway.operation_days_state, timestamp) IS
     'Transition function of railway.operation_days.';
 
-CREATE FUNCTION railway.operation_days_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_operation_days_combinefn'
+CREATE FUNCTION railway.operation_days_combinefn(railway.operation_days_state, railway.operation_days_state) RETURNS railway.operation_days_state
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_combinefn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.operation_days_combinefn(internal, internal) IS
+COMMENT ON FUNCTION railway.operation_days_combinefn(railway.operation_days_state, railway.operation_days_state) IS
     'Combine function of railway.operation_days: the union of two sets of dates.';
 
-CREATE FUNCTION railway.operation_days_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'railway_operation_days_serialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.operation_days_serialfn(internal) IS
-    'Serialize function of railway.operation_days: the set of dates as bytea.';
-
-CREATE FUNCTION railway.operation_days_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_operation_days_deserialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.operation_days_deserialfn(bytea, internal) IS
-    'Deserialize function of railway.operation_days (22P03 on malformed bytes).';
-
-CREATE FUNCTION railway.operation_days_finalfn(internal) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'railway_operation_days_finalfn'
+CREATE FUNCTION railway.operation_days_finalfn(railway.operation_days_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'railway_operation_days_state_finalfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.operation_days_finalfn(internal) IS
+COMMENT ON FUNCTION railway.operation_days_finalfn(railway.operation_days_state) IS
     'Final function of railway.operation_days: the number of distinct dates (0 for no rows).';
 
 CREATE AGGREGATE railway.operation_days(timestamp) (
     SFUNC = railway.operation_days_transfn,
-    STYPE = internal,
+    STYPE = railway.operation_days_state,
     SSPACE = 512,
     FINALFUNC = railway.operation_days_finalfn,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = railway.operation_days_combinefn,
-    SERIALFUNC = railway.operation_days_serialfn,
-    DESERIALFUNC = railway.operation_days_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE railway.operation_days(timestamp) IS
@@ -131,45 +162,59 @@ COMMENT ON AGGREGATE railway.operation_days(timestamp) IS
 
 -- hourly_profile ------------------------------------------------------------------------------
 
-CREATE FUNCTION railway.hourly_profile_transfn(internal, timestamp) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_hourly_profile_transfn'
+CREATE TYPE railway.hourly_profile_state;
+CREATE FUNCTION railway.hourly_profile_state_in(cstring) RETURNS railway.hourly_profile_state
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.hourly_profile_state_in(cstring) IS
+    'Input function of railway.hourly_profile_state: base64 of the serialized state; anything else is 22P02.';
+CREATE FUNCTION railway.hourly_profile_state_out(railway.hourly_profile_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.hourly_profile_state_out(railway.hourly_profile_state) IS
+    'Output function of railway.hourly_profile_state: base64 of the serialized state.';
+CREATE FUNCTION railway.hourly_profile_state_recv(internal) RETURNS railway.hourly_profile_state
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.hourly_profile_state_recv(internal) IS
+    'Binary input function of railway.hourly_profile_state: the serialized state; anything else is 22P03.';
+CREATE FUNCTION railway.hourly_profile_state_send(railway.hourly_profile_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.hourly_profile_state_send(railway.hourly_profile_state) IS
+    'Binary output function of railway.hourly_profile_state: the serialized state.';
+CREATE TYPE railway.hourly_profile_state (
+    INPUT = railway.hourly_profile_state_in,
+    OUTPUT = railway.hourly_profile_state_out,
+    RECEIVE = railway.hourly_profile_state_recv,
+    SEND = railway.hourly_profile_state_send,
+    INTERNALLENGTH = VARIABLE,
+    STORAGE = extended
+);
+COMMENT ON TYPE railway.hourly_profile_state IS
+    'Transition state of railway.hourly_profile (the hourly_profile state: the 24 counts); text form base64, so that Citus can move partial states between nodes.';
+
+CREATE FUNCTION railway.hourly_profile_transfn(railway.hourly_profile_state, timestamp) RETURNS railway.hourly_profile_state
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_transfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.hourly_profile_transfn(internal, timestamp) IS
+COMMENT ON FUNCTION railway.hourly_profile_transfn(railway.hourly_profile_state, timestamp) IS
     'Transition function of railway.hourly_profile.';
 
-CREATE FUNCTION railway.hourly_profile_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_hourly_profile_combinefn'
+CREATE FUNCTION railway.hourly_profile_combinefn(railway.hourly_profile_state, railway.hourly_profile_state) RETURNS railway.hourly_profile_state
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_combinefn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.hourly_profile_combinefn(internal, internal) IS
+COMMENT ON FUNCTION railway.hourly_profile_combinefn(railway.hourly_profile_state, railway.hourly_profile_state) IS
     'Combine function of railway.hourly_profile: adds the counts.';
 
-CREATE FUNCTION railway.hourly_profile_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'railway_hourly_profile_serialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.hourly_profile_serialfn(internal) IS
-    'Serialize function of railway.hourly_profile: the 24 counts as bytea.';
-
-CREATE FUNCTION railway.hourly_profile_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_hourly_profile_deserialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.hourly_profile_deserialfn(bytea, internal) IS
-    'Deserialize function of railway.hourly_profile (22P03 on malformed bytes).';
-
-CREATE FUNCTION railway.hourly_profile_finalfn(internal) RETURNS bigint[]
-    AS 'MODULE_PATHNAME', 'railway_hourly_profile_finalfn'
+CREATE FUNCTION railway.hourly_profile_finalfn(railway.hourly_profile_state) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'railway_hourly_profile_state_finalfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.hourly_profile_finalfn(internal) IS
+COMMENT ON FUNCTION railway.hourly_profile_finalfn(railway.hourly_profile_state) IS
     'Final function of railway.hourly_profile: bigint[24].';
 
 CREATE AGGREGATE railway.hourly_profile(timestamp) (
     SFUNC = railway.hourly_profile_transfn,
-    STYPE = internal,
+    STYPE = railway.hourly_profile_state,
     SSPACE = 256,
     FINALFUNC = railway.hourly_profile_finalfn,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = railway.hourly_profile_combinefn,
-    SERIALFUNC = railway.hourly_profile_serialfn,
-    DESERIALFUNC = railway.hourly_profile_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE railway.hourly_profile(timestamp) IS
@@ -177,45 +222,59 @@ COMMENT ON AGGREGATE railway.hourly_profile(timestamp) IS
 
 -- weekday_profile -----------------------------------------------------------------------------
 
-CREATE FUNCTION railway.weekday_profile_transfn(internal, boolean[]) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_weekday_profile_transfn'
+CREATE TYPE railway.weekday_profile_state;
+CREATE FUNCTION railway.weekday_profile_state_in(cstring) RETURNS railway.weekday_profile_state
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.weekday_profile_state_in(cstring) IS
+    'Input function of railway.weekday_profile_state: base64 of the serialized state; anything else is 22P02.';
+CREATE FUNCTION railway.weekday_profile_state_out(railway.weekday_profile_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.weekday_profile_state_out(railway.weekday_profile_state) IS
+    'Output function of railway.weekday_profile_state: base64 of the serialized state.';
+CREATE FUNCTION railway.weekday_profile_state_recv(internal) RETURNS railway.weekday_profile_state
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.weekday_profile_state_recv(internal) IS
+    'Binary input function of railway.weekday_profile_state: the serialized state; anything else is 22P03.';
+CREATE FUNCTION railway.weekday_profile_state_send(railway.weekday_profile_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION railway.weekday_profile_state_send(railway.weekday_profile_state) IS
+    'Binary output function of railway.weekday_profile_state: the serialized state.';
+CREATE TYPE railway.weekday_profile_state (
+    INPUT = railway.weekday_profile_state_in,
+    OUTPUT = railway.weekday_profile_state_out,
+    RECEIVE = railway.weekday_profile_state_recv,
+    SEND = railway.weekday_profile_state_send,
+    INTERNALLENGTH = VARIABLE,
+    STORAGE = extended
+);
+COMMENT ON TYPE railway.weekday_profile_state IS
+    'Transition state of railway.weekday_profile (the weekday_profile state: the 7 counts); text form base64, so that Citus can move partial states between nodes.';
+
+CREATE FUNCTION railway.weekday_profile_transfn(railway.weekday_profile_state, boolean[]) RETURNS railway.weekday_profile_state
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_transfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.weekday_profile_transfn(internal, boolean[]) IS
+COMMENT ON FUNCTION railway.weekday_profile_transfn(railway.weekday_profile_state, boolean[]) IS
     'Transition function of railway.weekday_profile.';
 
-CREATE FUNCTION railway.weekday_profile_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_weekday_profile_combinefn'
+CREATE FUNCTION railway.weekday_profile_combinefn(railway.weekday_profile_state, railway.weekday_profile_state) RETURNS railway.weekday_profile_state
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_combinefn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.weekday_profile_combinefn(internal, internal) IS
+COMMENT ON FUNCTION railway.weekday_profile_combinefn(railway.weekday_profile_state, railway.weekday_profile_state) IS
     'Combine function of railway.weekday_profile: adds the counts.';
 
-CREATE FUNCTION railway.weekday_profile_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'railway_weekday_profile_serialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.weekday_profile_serialfn(internal) IS
-    'Serialize function of railway.weekday_profile: the 7 counts as bytea.';
-
-CREATE FUNCTION railway.weekday_profile_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'railway_weekday_profile_deserialfn'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION railway.weekday_profile_deserialfn(bytea, internal) IS
-    'Deserialize function of railway.weekday_profile (22P03 on malformed bytes).';
-
-CREATE FUNCTION railway.weekday_profile_finalfn(internal) RETURNS bigint[]
-    AS 'MODULE_PATHNAME', 'railway_weekday_profile_finalfn'
+CREATE FUNCTION railway.weekday_profile_finalfn(railway.weekday_profile_state) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'railway_weekday_profile_state_finalfn'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION railway.weekday_profile_finalfn(internal) IS
+COMMENT ON FUNCTION railway.weekday_profile_finalfn(railway.weekday_profile_state) IS
     'Final function of railway.weekday_profile: bigint[7], Monday first.';
 
 CREATE AGGREGATE railway.weekday_profile(boolean[]) (
     SFUNC = railway.weekday_profile_transfn,
-    STYPE = internal,
+    STYPE = railway.weekday_profile_state,
     SSPACE = 128,
     FINALFUNC = railway.weekday_profile_finalfn,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = railway.weekday_profile_combinefn,
-    SERIALFUNC = railway.weekday_profile_serialfn,
-    DESERIALFUNC = railway.weekday_profile_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE railway.weekday_profile(boolean[]) IS
