@@ -61,6 +61,7 @@ extern "C" {
 #include "utils/rls.h"
 #include "utils/ruleutils.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "utils/timestamp.h"
 }
@@ -407,6 +408,26 @@ constexpr const char* kInsertRuns =
     "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
     "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
     "ON CONFLICT DO NOTHING";
+// On a Citus cluster (railway.runs distributed): Citus counts the rows it sent to the shards as
+// processed, also those ON CONFLICT skipped; the rows the INSERT returns are the ones inserted.
+constexpr const char* kInsertRunsCounted =
+    "WITH inserted AS (INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
+    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
+    "ON CONFLICT DO NOTHING RETURNING 1) SELECT pg_catalog.count(*) FROM inserted";
+
+// Whether railway.runs is a Citus table (railway.distribute()). Called after spi_connect.
+bool runs_distributed() {
+    const bool has_citus_catalog =
+        pg_guarded([] { return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)); });
+    if (!has_citus_catalog) return false;
+    const uint64 n = spi_query(
+        "SELECT FROM pg_catalog.pg_dist_partition "
+        "WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.runs'::pg_catalog.regclass",
+        0, nullptr, nullptr, nullptr);
+    if (n > 0) spi_free_result();
+    return n > 0;
+}
 
 struct Batch {
     explicit Batch(std::pmr::memory_resource* memory)
@@ -440,9 +461,19 @@ uint64 flush(Batch& batch, SPIPlanPtr plan) {
         args[3] = PointerGetDatum(construct_array(batch.departure.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
         args[4] = PointerGetDatum(construct_array(batch.arrival.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
         const int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
-        if (rc != SPI_OK_INSERT) elog(ERROR, "railway: inserting runs failed: %s", SPI_result_code_string(rc));
+        uint64 count = SPI_processed;
+        if (rc == SPI_OK_SELECT) {  // kInsertRunsCounted
+            bool is_null = true;
+            const Datum value = SPI_processed == 1
+                                    ? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)
+                                    : 0;
+            count = is_null ? 0 : static_cast<uint64>(DatumGetInt64(value));
+            SPI_freetuptable(SPI_tuptable);
+        } else if (rc != SPI_OK_INSERT) {
+            elog(ERROR, "railway: inserting runs failed: %s", SPI_result_code_string(rc));
+        }
         for (Datum arg : args) pfree(DatumGetPointer(arg));
-        return SPI_processed;
+        return count;
     });
     batch.clear();
     return inserted;
@@ -474,9 +505,10 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
     ScopedWorkContext work("railway plan_runs");
     Batch batch(work.resource());
     spi_connect();
-    SPIPlanPtr insert = pg_guarded([] {
+    const char* insert_query = runs_distributed() ? kInsertRunsCounted : kInsertRuns;
+    SPIPlanPtr insert = pg_guarded([&] {
         Oid types[5] = {INT4ARRAYOID, DATEARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID};
-        SPIPlanPtr plan = SPI_prepare(kInsertRuns, 5, types);
+        SPIPlanPtr plan = SPI_prepare(insert_query, 5, types);
         if (plan == nullptr) elog(ERROR, "railway: could not prepare the insert of runs: %s",
                                   SPI_result_code_string(SPI_result));
         return plan;
