@@ -194,7 +194,7 @@ same "punctuality over runs" "SELECT railway.punctuality(planned_arrival, actual
 echo "runs recorded on the cluster: $recorded actual departures through schedules; schedule $moved moved, $gone deleted"
 # A run retimed onto another run of its train (same train and run date): 23P01 through the
 # coordinator, naming the other run; the run is unchanged.
-read -r r_schedule r_date o_departure o_arrival <<<"$(single -F ' ' -c "SELECT a.schedule_id, a.run_date, to_char(b.planned_departure, 'YYYY-MM-DD\"T\"HH24:MI'), to_char(b.planned_arrival, 'YYYY-MM-DD\"T\"HH24:MI')
+read -r r_schedule r_date o_departure o_arrival o_schedule <<<"$(single -F ' ' -c "SELECT a.schedule_id, a.run_date, to_char(b.planned_departure, 'YYYY-MM-DD\"T\"HH24:MI'), to_char(b.planned_arrival, 'YYYY-MM-DD\"T\"HH24:MI'), b.schedule_id
     FROM railway.runs a JOIN railway.runs b ON b.train_id = a.train_id AND b.run_date = a.run_date AND b.schedule_id <> a.schedule_id
     WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' ORDER BY a.schedule_id, a.run_date LIMIT 1")"
 [ -n "$o_arrival" ] || fail "no train with two runs on one date"
@@ -205,6 +205,31 @@ grep -q 23P01 "$work/retime.log" && grep -q "Run of schedule $r_schedule on $r_d
 if single -c "$retime" 2>/dev/null; then fail "a run retimed onto another run of its train was stored on one server"; fi
 same "runs after the refused retiming" "SELECT schedule_id, run_date, planned_departure, planned_arrival FROM railway.runs WHERE schedule_id = $r_schedule"
 echo "retimed run refused through the coordinator: $(grep -m1 ERROR "$work/retime.log")"
+# The same two runs retimed at once by two sessions through the coordinator onto overlapping
+# late-evening windows: one commits, the other fails with 23P01 (the train's lock on its worker).
+i=0 pids=()
+for move in "$r_schedule:23:00:23:40" "$o_schedule:23:20:23:50"; do
+    i=$((i + 1))
+    IFS=: read -r s h1 m1 h2 m2 <<<"$move"
+    coord -v VERBOSITY=verbose -c BEGIN -c "UPDATE railway.runs SET planned_departure = '$r_date $h1:$m1', planned_arrival = '$r_date $h2:$m2'
+        WHERE schedule_id = $s AND run_date = '$r_date'" -c "SELECT pg_sleep(1)" -c COMMIT >"$work/retime$i.log" 2>&1 &
+    pids+=($!)
+done
+rcs=
+for p in "${pids[@]}"; do if wait "$p"; then rcs="$rcs 0"; else rcs="$rcs 1"; fi; done
+case "$rcs" in
+    " 0 1") loser=2 ;;
+    " 1 0") loser=1 ;;
+    *) cat "$work"/retime?.log; fail "two overlapping retimings of one train at once: exit codes$rcs" ;;
+esac
+grep -q 23P01 "$work/retime$loser.log" || { cat "$work/retime$loser.log"; fail "the losing retiming did not fail with 23P01"; }
+echo "two overlapping retimings of one train at once through the coordinator: one committed, the other 23P01"
+# The audit trail of runs (deleted future runs of the deleted schedule, refused retimings not):
+# on the cluster in the workers' audit_log, as many rows as on one server (before the retimings).
+[ "$(coord -c "SELECT count(*) FROM railway.cluster_audit_log() WHERE (entry).table_name = 'runs' AND (entry).operation <> 'UPDATE'")" \
+  = "$(single -c "SELECT count(*) FROM railway.audit_log WHERE table_name = 'runs' AND operation <> 'UPDATE'")" ] \
+    || fail "the audit of runs differs between the cluster and one server"
+echo "audit of runs: $(coord -c "SELECT count(*) FROM railway.cluster_audit_log() WHERE (entry).table_name = 'runs'") rows on the cluster's workers"
 
 # 4. Writes through the coordinator.
 insert_sql() {  # insert_sql <train_id> <departure> -> an INSERT of a one-hour daily schedule
