@@ -3,7 +3,9 @@
 -- shards of the same node instead (railway.colocated_shard). validate_run (C++) reads the
 -- schedule from the co-located shard of railway.schedules and locks the train's row in the
 -- shard of railway.trains on the node; sync_runs and record_run (below, final bodies) write the
--- co-located shard of railway.runs. Nothing changes on one server.
+-- co-located shard of railway.runs. plan_runs (C++) counts, on a cluster, the runs Citus really
+-- inserted. railway.health() (final body at the end) reports the default partition of runs as
+-- unreadable when a worker is down, instead of failing. Nothing else changes on one server.
 
 -- The shard of `logical` on this node co-located with the Citus shard `shard` (e.g. the shard of
 -- railway.schedules that holds the trains of railway.runs_2025_01_102022), or, for a reference
