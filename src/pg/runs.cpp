@@ -59,6 +59,10 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/ruleutils.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "executor/spi.h"
 #include "utils/timestamp.h"
 }
 
@@ -95,7 +99,49 @@ struct TriggerCache {
     bool schedule_cancelled;  // is_cancelled or status 'cancelled'
     ServicePattern pattern;
     RunConflictState* conflicts;  // the conflict search's statement state (runs_conflicts.cpp)
+    // Where the schedule is read: "railway.schedules", or on a Citus worker, where the trigger
+    // fires on a shard of a partition of railway.runs, the co-located shard of railway.schedules
+    // on this node (railway.colocated_shard): Citus refuses a distributed query there. With it,
+    // the shard of the reference table railway.trains on this node (InvalidOid on one server).
+    const char* schedules;
+    Oid schedules_shard;
+    Oid trains_shard;
 };
+
+// A Citus shard of a partition of railway.runs (its parent is not railway.runs itself): finds
+// the co-located shards of railway.schedules and railway.trains on this node. Runs inside
+// pg_guarded.
+void find_placement(TriggerCache& c, Relation rel, Oid parent) {
+    c.schedules = "railway.schedules";
+    const Oid railway = get_namespace_oid("railway", false);
+    if (!OidIsValid(parent) || parent == get_relname_relid("runs", railway)) return;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "railway: SPI_connect failed");
+    Oid types[1] = {REGCLASSOID};
+    Datum values[1] = {ObjectIdGetDatum(RelationGetRelid(rel))};
+    const int rc = SPI_execute_with_args(
+        "SELECT railway.colocated_shard($1, 'railway.schedules'::pg_catalog.regclass), "
+        "railway.colocated_shard($1, 'railway.trains'::pg_catalog.regclass)",
+        1, types, values, nullptr, true, 1);
+    if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "railway: shard lookup failed");
+    bool null_schedules, null_trains;
+    const Datum schedules = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_schedules);
+    const Datum trains = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &null_trains);
+    SPI_finish();
+    if (null_schedules)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("railway.validate_run_trigger(): %s is neither a partition of railway.runs nor a Citus "
+                               "shard of one with the shard of railway.schedules co-located on this node",
+                               RelationGetRelationName(rel)),
+                        errhint("On a Citus cluster, railway.distribute() distributes railway.runs co-located with "
+                                "railway.schedules (README \"Citus\").")));
+    c.schedules_shard = DatumGetObjectId(schedules);
+    c.trains_shard = null_trains ? InvalidOid : DatumGetObjectId(trains);
+    c.schedules = MemoryContextStrdup(
+        GetMemoryChunkContext(&c),
+        quote_qualified_identifier(get_namespace_name(get_rel_namespace(c.schedules_shard)),
+                                   get_rel_name(c.schedules_shard)));
+}
+
 
 TriggerCache* trigger_cache(FunctionCallInfo fcinfo, Relation rel) {
     auto* cache = static_cast<TriggerCache*>(fcinfo->flinfo->fn_extra);
@@ -113,10 +159,12 @@ TriggerCache* trigger_cache(FunctionCallInfo fcinfo, Relation rel) {
                                        RelationGetRelationName(rel), kColumnNames[i])));
         }
         c->default_partition = false;
+        Oid parent = InvalidOid;
         if (rel->rd_rel->relispartition) {
-            const Oid parent = get_partition_parent(c->relid, true);
+            parent = get_partition_parent(c->relid, true);
             c->default_partition = get_default_partition_oid(parent) == c->relid;
         }
+        find_placement(*c, rel, parent);
         fcinfo->flinfo->fn_extra = c;
         return c;
     });
@@ -136,13 +184,15 @@ bool read_schedule(TriggerCache& cache, int32 schedule_id) {
     Datum values[1] = {Int32GetDatum(schedule_id)};
     // FOR KEY SHARE: the schedule cannot be deleted (or its id changed) until this transaction
     // ends, as a foreign key's check would ensure. Not read-only (it locks), hence no spi_query.
+    // (On a Citus worker, the co-located shard of railway.schedules: see find_placement.)
     const uint64 found = pg_guarded([&] {
-        const int rc = SPI_execute_with_args(
+        const char* query = psprintf(
             "SELECT train_id, scheduled_departure, scheduled_arrival, running_days, "
             "effective_start_date, effective_end_date, is_cancelled OR status OPERATOR(pg_catalog.=) 'cancelled' "
-            "FROM railway.schedules "
+            "FROM %s "
             "WHERE id OPERATOR(pg_catalog.=) $1 FOR KEY SHARE",
-            1, types, values, nullptr, false, 1);
+            cache.schedules);
+        const int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 1);
         if (rc != SPI_OK_SELECT) elog(ERROR, "railway: schedule lookup failed: %s", SPI_result_code_string(rc));
         return SPI_processed;
     });
@@ -313,7 +363,11 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
         const Window pattern_occurrence = railway::occurrence(cache.pattern, run_date);
         const bool untouched = kind == "planned" && row.planned_departure == pattern_occurrence.start_us &&
                                row.planned_arrival == pattern_occurrence.end_us;
-        if (cache.conflicts == nullptr) cache.conflicts = new_run_conflict_state(fcinfo->flinfo->fn_mcxt);
+        if (cache.conflicts == nullptr) {
+            cache.conflicts = new_run_conflict_state(fcinfo->flinfo->fn_mcxt);
+            if (OidIsValid(cache.schedules_shard))
+                set_run_conflict_shards(cache.conflicts, cache.schedules, cache.trains_shard);
+        }
         check_run_conflicts(cache.conflicts, rel, *train,
                             RunSlot{schedule_id, run_date, row.planned_departure, row.planned_arrival}, untouched,
                             is_update ? &data->tg_trigtuple->t_self : nullptr);
@@ -354,6 +408,26 @@ constexpr const char* kInsertRuns =
     "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
     "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
     "ON CONFLICT DO NOTHING";
+// On a Citus cluster (railway.runs distributed): Citus counts the rows it sent to the shards as
+// processed, also those ON CONFLICT skipped; the rows the INSERT returns are the ones inserted.
+constexpr const char* kInsertRunsCounted =
+    "WITH inserted AS (INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
+    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
+    "ON CONFLICT DO NOTHING RETURNING 1) SELECT pg_catalog.count(*) FROM inserted";
+
+// Whether railway.runs is a Citus table (railway.distribute()). Called after spi_connect.
+bool runs_distributed() {
+    const bool has_citus_catalog =
+        pg_guarded([] { return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)); });
+    if (!has_citus_catalog) return false;
+    const uint64 n = spi_query(
+        "SELECT FROM pg_catalog.pg_dist_partition "
+        "WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.runs'::pg_catalog.regclass",
+        0, nullptr, nullptr, nullptr);
+    if (n > 0) spi_free_result();
+    return n > 0;
+}
 
 struct Batch {
     explicit Batch(std::pmr::memory_resource* memory)
@@ -387,9 +461,19 @@ uint64 flush(Batch& batch, SPIPlanPtr plan) {
         args[3] = PointerGetDatum(construct_array(batch.departure.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
         args[4] = PointerGetDatum(construct_array(batch.arrival.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
         const int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
-        if (rc != SPI_OK_INSERT) elog(ERROR, "railway: inserting runs failed: %s", SPI_result_code_string(rc));
+        uint64 count = SPI_processed;
+        if (rc == SPI_OK_SELECT) {  // kInsertRunsCounted
+            bool is_null = true;
+            const Datum value = SPI_processed == 1
+                                    ? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)
+                                    : 0;
+            count = is_null ? 0 : static_cast<uint64>(DatumGetInt64(value));
+            SPI_freetuptable(SPI_tuptable);
+        } else if (rc != SPI_OK_INSERT) {
+            elog(ERROR, "railway: inserting runs failed: %s", SPI_result_code_string(rc));
+        }
         for (Datum arg : args) pfree(DatumGetPointer(arg));
-        return SPI_processed;
+        return count;
     });
     batch.clear();
     return inserted;
@@ -421,9 +505,10 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
     ScopedWorkContext work("railway plan_runs");
     Batch batch(work.resource());
     spi_connect();
-    SPIPlanPtr insert = pg_guarded([] {
+    const char* insert_query = runs_distributed() ? kInsertRunsCounted : kInsertRuns;
+    SPIPlanPtr insert = pg_guarded([&] {
         Oid types[5] = {INT4ARRAYOID, DATEARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID};
-        SPIPlanPtr plan = SPI_prepare(kInsertRuns, 5, types);
+        SPIPlanPtr plan = SPI_prepare(insert_query, 5, types);
         if (plan == nullptr) elog(ERROR, "railway: could not prepare the insert of runs: %s",
                                   SPI_result_code_string(SPI_result));
         return plan;

@@ -63,6 +63,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
 #include "utils/relcache.h"
+#include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
@@ -117,6 +118,10 @@ struct RunConflictState {
     int32 locked_train;
     bool numbered;
     MemoryContext memory;
+    // A Citus shard (set_run_conflict_shards): the schedules shard's name, the trains shard.
+    bool shard;
+    const char* schedules;
+    Oid trains_shard;
 };
 
 namespace {
@@ -177,11 +182,13 @@ void choose_path(Part& part) {
 void prepare(RunConflictState& state, Relation rel) {
     const Oid railway = get_namespace_oid("railway", false);
     state.root = get_relname_relid("runs", railway);
+    // On a Citus worker the root is the shard of railway.runs whose partition (shard) fired.
+    if (state.shard && rel->rd_rel->relispartition) state.root = get_partition_parent(RelationGetRelid(rel), true);
     if (!OidIsValid(state.root) || !rel->rd_rel->relispartition ||
         get_partition_parent(RelationGetRelid(rel), true) != state.root)
         elog(ERROR, "railway: validate_run must fire on a partition of railway.runs");
     state.trains_relid = InvalidOid;
-    const Oid trains = get_relname_relid("trains", railway);
+    const Oid trains = state.shard ? state.trains_shard : get_relname_relid("trains", railway);
     if (OidIsValid(trains)) {
         Relation trains_relation = table_open(trains, AccessShareLock);
         const Oid key = RelationGetPrimaryKeyIndex(trains_relation);
@@ -351,14 +358,15 @@ void search_part(ScanArgs& args, const Part& part) {
 // Whether the candidate's run takes part: its schedule is not cancelled; and, when the new run
 // is untouched, whether the candidate is not untouched either. Reads the schedule with the
 // latest snapshot (a lock-free read: a schedule reactivated meanwhile took the train lock).
-bool really_conflicts(const Candidate& c, bool run_untouched) {
+bool really_conflicts(const Candidate& c, bool run_untouched, const char* schedules) {
     spi_connect();
     const uint64 n = pg_guarded([&] {
         Oid types[1] = {INT4OID};
         SPIPlanPtr plan = SPI_prepare(
-            "SELECT is_cancelled OR status OPERATOR(pg_catalog.=) 'cancelled', scheduled_departure, "
-            "scheduled_arrival, running_days, effective_start_date, effective_end_date FROM railway.schedules "
-            "WHERE id OPERATOR(pg_catalog.=) $1",
+            psprintf("SELECT is_cancelled OR status OPERATOR(pg_catalog.=) 'cancelled', scheduled_departure, "
+                     "scheduled_arrival, running_days, effective_start_date, effective_end_date FROM %s "
+                     "WHERE id OPERATOR(pg_catalog.=) $1",
+                     schedules),
             1, types);
         if (plan == nullptr) elog(ERROR, "railway: could not prepare the schedule lookup");
         Datum values[1] = {Int32GetDatum(c.schedule_id)};
@@ -388,15 +396,19 @@ bool really_conflicts(const Candidate& c, bool run_untouched) {
     return !(run_untouched && untouched);
 }
 
-std::string train_number(int32 train) {
+std::string train_number(int32 train, Oid trains_shard) {
     const char* number = pg_guarded([&] {
         MemoryContext caller = CurrentMemoryContext;
+        const char* trains = OidIsValid(trains_shard)
+                                 ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(trains_shard)),
+                                                              get_rel_name(trains_shard))
+                                 : "railway.trains";
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "railway: SPI_connect failed");
         Oid types[1] = {INT4OID};
         Datum values[1] = {Int32GetDatum(train)};
         const int rc = SPI_execute_with_args(
-            "SELECT train_number::pg_catalog.text FROM railway.trains WHERE id OPERATOR(pg_catalog.=) $1", 1, types,
-            values, nullptr, true, 1);
+            psprintf("SELECT train_number::pg_catalog.text FROM %s WHERE id OPERATOR(pg_catalog.=) $1", trains), 1,
+            types, values, nullptr, true, 1);
         if (rc != SPI_OK_SELECT) elog(ERROR, "railway: query failed: %s", SPI_result_code_string(rc));
         char* result = nullptr;
         bool is_null = true;
@@ -416,8 +428,15 @@ RunConflictState* new_run_conflict_state(MemoryContext statement_memory) {
     return pg_guarded([&] {
         auto* state = static_cast<RunConflictState*>(MemoryContextAllocZero(statement_memory, sizeof(RunConflictState)));
         state->memory = statement_memory;
+        state->schedules = "railway.schedules";
         return state;
     });
+}
+
+void set_run_conflict_shards(RunConflictState* state, const char* schedules, Oid trains) {
+    state->shard = true;
+    state->schedules = schedules;
+    state->trains_shard = trains;
 }
 
 void check_run_conflicts(RunConflictState* state, Relation rel, int32 train, const RunSlot& run, bool untouched,
@@ -449,11 +468,11 @@ void check_run_conflicts(RunConflictState* state, Relation rel, int32 train, con
         if (best != nullptr && (c.departure > best->departure ||
                                 (c.departure == best->departure && c.schedule_id >= best->schedule_id)))
             continue;
-        if (really_conflicts(c, untouched)) best = &c;
+        if (really_conflicts(c, untouched, state->schedules)) best = &c;
     }
     if (best == nullptr) return;
     const RunSlot other{best->schedule_id, best->run_date, best->departure, best->arrival};
-    throw run_conflict_error(args.kind, run, other, train_number(train));
+    throw run_conflict_error(args.kind, run, other, train_number(train, state->shard ? state->trains_shard : InvalidOid));
 }
 
 }  // namespace railway::pg

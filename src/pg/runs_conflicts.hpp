@@ -19,6 +19,12 @@ struct RunConflictState;
 
 RunConflictState* new_run_conflict_state(MemoryContext statement_memory);
 
+// On a Citus worker (the trigger fires on a shard of a partition of railway.runs): the search
+// reads the shard's own partitions, the candidates' schedules from `schedules` (the qualified
+// name of the co-located shard of railway.schedules) and locks the train's row in `trains` (the
+// shard of the reference table railway.trains on this node; InvalidOid: an advisory lock).
+void set_run_conflict_shards(RunConflictState* state, const char* schedules, Oid trains);
+
 // Locks `train` (its row in railway.trains, as the schedules' trigger does) and looks for a
 // run of that train that conflicts with `run` (kind planned and untouched: `untouched`),
 // in every partition of railway.runs that may hold one; throws the 23P01 error naming it.

@@ -23,13 +23,72 @@ AS $function$
 DECLARE
     horizon date;
     new_active boolean;
+    runs regclass;
 BEGIN
+    -- On a Citus worker this fires on a shard of railway.schedules: the runs are in the
+    -- co-located shard of railway.runs on this node (a distributed query is refused there).
+    IF TG_RELID OPERATOR(pg_catalog.<>) 'railway.schedules'::pg_catalog.regclass THEN
+        runs := railway.colocated_shard(TG_RELID, 'railway.runs');
+        IF runs IS NULL THEN
+            RAISE EXCEPTION 'railway.sync_runs_trigger() fires on railway.schedules or one of its Citus shards, not on %', TG_RELID::text
+                USING ERRCODE = 'feature_not_supported';
+        END IF;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         -- A statement trigger: the deleted schedules are in the transition table.
+        IF runs IS NOT NULL THEN
+            EXECUTE pg_catalog.format($q$
+                DELETE FROM %s r USING old_schedules o
+                WHERE r.schedule_id OPERATOR(pg_catalog.=) o.id
+                  AND r.run_date OPERATOR(pg_catalog.>=) CURRENT_DATE
+                  AND r.actual_departure IS NULL AND r.actual_arrival IS NULL $q$, runs);
+            RETURN NULL;
+        END IF;
         DELETE FROM railway.runs r USING old_schedules o
         WHERE r.schedule_id OPERATOR(pg_catalog.=) o.id
           AND r.run_date OPERATOR(pg_catalog.>=) CURRENT_DATE
           AND r.actual_departure IS NULL AND r.actual_arrival IS NULL;
+        RETURN NULL;
+    END IF;
+    IF runs IS NOT NULL THEN
+        -- The same three steps as below, on the shard of runs (a schedule's train cannot change
+        -- on a cluster: it is the distribution column).
+        EXECUTE pg_catalog.format($q$
+            SELECT pg_catalog.max(r.run_date) FROM %s r
+            WHERE r.schedule_id OPERATOR(pg_catalog.=) $1 AND r.run_date OPERATOR(pg_catalog.>=) CURRENT_DATE $q$, runs)
+        INTO horizon USING OLD.id;
+        IF horizon IS NULL THEN
+            RETURN NULL;
+        END IF;
+        new_active := NOT NEW.is_cancelled AND NEW.status OPERATOR(pg_catalog.<>) 'cancelled';
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %s r
+            WHERE r.schedule_id OPERATOR(pg_catalog.=) ($1).id
+              AND r.run_date OPERATOR(pg_catalog.>=) CURRENT_DATE
+              AND r.kind OPERATOR(pg_catalog.=) 'planned' AND r.status OPERATOR(pg_catalog.=) 'scheduled'
+              AND r.actual_departure IS NULL AND r.actual_arrival IS NULL
+              AND r.planned_departure OPERATOR(pg_catalog.=)
+                    (r.run_date OPERATOR(pg_catalog.+) ($1).scheduled_departure::time)
+              AND r.planned_arrival OPERATOR(pg_catalog.=) (r.planned_departure OPERATOR(pg_catalog.+)
+                    (($1).scheduled_arrival OPERATOR(pg_catalog.-) ($1).scheduled_departure))
+              AND NOT ($3
+                       AND railway.runs_on(railway.service_pattern(($2).scheduled_departure, ($2).scheduled_arrival,
+                               ($2).running_days, ($2).effective_start_date, ($2).effective_end_date), r.run_date)
+                       AND r.planned_departure OPERATOR(pg_catalog.=)
+                             (r.run_date OPERATOR(pg_catalog.+) ($2).scheduled_departure::time)
+                       AND r.planned_arrival OPERATOR(pg_catalog.=) (r.planned_departure OPERATOR(pg_catalog.+)
+                             (($2).scheduled_arrival OPERATOR(pg_catalog.-) ($2).scheduled_departure))) $q$, runs)
+        USING OLD, NEW, new_active;
+        IF new_active THEN
+            EXECUTE pg_catalog.format($q$
+                INSERT INTO %s (schedule_id, run_date, train_id, planned_departure, planned_arrival)
+                SELECT ($1).id, pg_catalog.lower(o)::date, ($1).train_id, pg_catalog.lower(o), pg_catalog.upper(o)
+                FROM railway.occurrences(railway.service_pattern(($1).scheduled_departure, ($1).scheduled_arrival,
+                         ($1).running_days, ($1).effective_start_date, ($1).effective_end_date),
+                         CURRENT_DATE, $2) AS o
+                ON CONFLICT DO NOTHING $q$, runs)
+            USING NEW, horizon;
+        END IF;
         RETURN NULL;
     END IF;
 

@@ -50,6 +50,7 @@ DECLARE
     chosen_exists boolean;
     state text;
     message text;
+    runs regclass;
 BEGIN
     -- Nothing to record, or runs not in use (railway.runs has no partition yet: a database
     -- that has never planned runs records nothing and says nothing).
@@ -76,34 +77,74 @@ BEGIN
         hi := (t OPERATOR(pg_catalog.+) interval '1 day')::date;
     END IF;
 
-    SELECT c.run_date, c.existing INTO chosen_date, chosen_exists
-    FROM (SELECT r.run_date, r.planned_departure, r.planned_arrival, true AS existing
-          FROM railway.runs r
-          WHERE r.schedule_id OPERATOR(pg_catalog.=) NEW.id
-            AND r.run_date OPERATOR(pg_catalog.>=) lo AND r.run_date OPERATOR(pg_catalog.<=) hi
-          UNION ALL
-          SELECT pg_catalog.lower(o)::date, pg_catalog.lower(o), pg_catalog.upper(o), false
-          FROM railway.occurrences(railway.service_pattern(NEW.scheduled_departure, NEW.scheduled_arrival,
-                   NEW.running_days, NEW.effective_start_date, NEW.effective_end_date), lo, hi) AS o
-          WHERE active
-            AND NOT EXISTS (SELECT FROM railway.runs r
-                            WHERE r.schedule_id OPERATOR(pg_catalog.=) NEW.id
-                              AND r.run_date OPERATOR(pg_catalog.=) pg_catalog.lower(o)::date)) AS c
-    WHERE CASE WHEN rec_departure
-               THEN c.planned_departure OPERATOR(pg_catalog.<=) (t OPERATOR(pg_catalog.+) interval '1 hour')
-                    AND c.planned_departure OPERATOR(pg_catalog.>) (t OPERATOR(pg_catalog.-) interval '1 day')
-               WHEN rec_arrival
-               THEN c.planned_arrival OPERATOR(pg_catalog.<=) (t OPERATOR(pg_catalog.+) interval '1 hour')
-                    AND c.planned_arrival OPERATOR(pg_catalog.>) (t OPERATOR(pg_catalog.-) interval '1 day')
-               ELSE GREATEST(c.planned_departure OPERATOR(pg_catalog.-) t,
-                                        t OPERATOR(pg_catalog.-) c.planned_arrival, interval '0')
-                    OPERATOR(pg_catalog.<) interval '1 day' END
-    ORDER BY CASE WHEN rec_departure THEN c.planned_departure
-                  WHEN rec_arrival THEN c.planned_arrival END DESC NULLS LAST,
-             GREATEST(c.planned_departure OPERATOR(pg_catalog.-) t,
-                                 t OPERATOR(pg_catalog.-) c.planned_arrival, interval '0'),
-             c.run_date
-    LIMIT 1;
+    -- On a Citus worker this fires on a shard of railway.schedules: the runs are in the
+    -- co-located shard of railway.runs on this node (a distributed query is refused there).
+    IF TG_RELID OPERATOR(pg_catalog.<>) 'railway.schedules'::pg_catalog.regclass THEN
+        runs := railway.colocated_shard(TG_RELID, 'railway.runs');
+        IF runs IS NULL THEN
+            RAISE EXCEPTION 'railway.record_run_trigger() fires on railway.schedules or one of its Citus shards, not on %', TG_RELID::text
+                USING ERRCODE = 'feature_not_supported';
+        END IF;
+        EXECUTE pg_catalog.format($q$
+        SELECT c.run_date, c.existing
+        FROM (SELECT r.run_date, r.planned_departure, r.planned_arrival, true AS existing
+              FROM %1$s r
+              WHERE r.schedule_id OPERATOR(pg_catalog.=) ($1).id
+                AND r.run_date OPERATOR(pg_catalog.>=) $2 AND r.run_date OPERATOR(pg_catalog.<=) $3
+              UNION ALL
+              SELECT pg_catalog.lower(o)::date, pg_catalog.lower(o), pg_catalog.upper(o), false
+              FROM railway.occurrences(railway.service_pattern(($1).scheduled_departure, ($1).scheduled_arrival,
+                       ($1).running_days, ($1).effective_start_date, ($1).effective_end_date), $2, $3) AS o
+              WHERE $4
+                AND NOT EXISTS (SELECT FROM %1$s r
+                                WHERE r.schedule_id OPERATOR(pg_catalog.=) ($1).id
+                                  AND r.run_date OPERATOR(pg_catalog.=) pg_catalog.lower(o)::date)) AS c
+        WHERE CASE WHEN $5
+                   THEN c.planned_departure OPERATOR(pg_catalog.<=) ($7 OPERATOR(pg_catalog.+) interval '1 hour')
+                        AND c.planned_departure OPERATOR(pg_catalog.>) ($7 OPERATOR(pg_catalog.-) interval '1 day')
+                   WHEN $6
+                   THEN c.planned_arrival OPERATOR(pg_catalog.<=) ($7 OPERATOR(pg_catalog.+) interval '1 hour')
+                        AND c.planned_arrival OPERATOR(pg_catalog.>) ($7 OPERATOR(pg_catalog.-) interval '1 day')
+                   ELSE GREATEST(c.planned_departure OPERATOR(pg_catalog.-) $7,
+                                            $7 OPERATOR(pg_catalog.-) c.planned_arrival, interval '0')
+                        OPERATOR(pg_catalog.<) interval '1 day' END
+        ORDER BY CASE WHEN $5 THEN c.planned_departure
+                      WHEN $6 THEN c.planned_arrival END DESC NULLS LAST,
+                 GREATEST(c.planned_departure OPERATOR(pg_catalog.-) $7,
+                                     $7 OPERATOR(pg_catalog.-) c.planned_arrival, interval '0'),
+                 c.run_date
+        LIMIT 1 $q$, runs)
+        INTO chosen_date, chosen_exists USING NEW, lo, hi, active, rec_departure, rec_arrival, t;
+    ELSE
+        SELECT c.run_date, c.existing INTO chosen_date, chosen_exists
+        FROM (SELECT r.run_date, r.planned_departure, r.planned_arrival, true AS existing
+              FROM railway.runs r
+              WHERE r.schedule_id OPERATOR(pg_catalog.=) NEW.id
+                AND r.run_date OPERATOR(pg_catalog.>=) lo AND r.run_date OPERATOR(pg_catalog.<=) hi
+              UNION ALL
+              SELECT pg_catalog.lower(o)::date, pg_catalog.lower(o), pg_catalog.upper(o), false
+              FROM railway.occurrences(railway.service_pattern(NEW.scheduled_departure, NEW.scheduled_arrival,
+                       NEW.running_days, NEW.effective_start_date, NEW.effective_end_date), lo, hi) AS o
+              WHERE active
+                AND NOT EXISTS (SELECT FROM railway.runs r
+                                WHERE r.schedule_id OPERATOR(pg_catalog.=) NEW.id
+                                  AND r.run_date OPERATOR(pg_catalog.=) pg_catalog.lower(o)::date)) AS c
+        WHERE CASE WHEN rec_departure
+                   THEN c.planned_departure OPERATOR(pg_catalog.<=) (t OPERATOR(pg_catalog.+) interval '1 hour')
+                        AND c.planned_departure OPERATOR(pg_catalog.>) (t OPERATOR(pg_catalog.-) interval '1 day')
+                   WHEN rec_arrival
+                   THEN c.planned_arrival OPERATOR(pg_catalog.<=) (t OPERATOR(pg_catalog.+) interval '1 hour')
+                        AND c.planned_arrival OPERATOR(pg_catalog.>) (t OPERATOR(pg_catalog.-) interval '1 day')
+                   ELSE GREATEST(c.planned_departure OPERATOR(pg_catalog.-) t,
+                                            t OPERATOR(pg_catalog.-) c.planned_arrival, interval '0')
+                        OPERATOR(pg_catalog.<) interval '1 day' END
+        ORDER BY CASE WHEN rec_departure THEN c.planned_departure
+                      WHEN rec_arrival THEN c.planned_arrival END DESC NULLS LAST,
+                 GREATEST(c.planned_departure OPERATOR(pg_catalog.-) t,
+                                     t OPERATOR(pg_catalog.-) c.planned_arrival, interval '0'),
+                 c.run_date
+        LIMIT 1;
+    END IF;
 
     IF chosen_date IS NULL THEN
         RAISE WARNING 'Schedule % has no run for its %: not recorded on a run', NEW.id, what
@@ -114,7 +155,25 @@ BEGIN
         RETURN NULL;
     END IF;
     BEGIN
-        IF chosen_exists THEN
+        IF runs IS NOT NULL THEN
+            IF chosen_exists THEN
+                EXECUTE pg_catalog.format($q$
+                    UPDATE %s r
+                    SET actual_departure = CASE WHEN $2 THEN ($1).actual_departure ELSE r.actual_departure END,
+                        actual_arrival = CASE WHEN $3 THEN ($1).actual_arrival ELSE r.actual_arrival END,
+                        status = CASE WHEN $4 THEN ($1).status ELSE r.status END
+                    WHERE r.schedule_id OPERATOR(pg_catalog.=) ($1).id AND r.run_date OPERATOR(pg_catalog.=) $5 $q$, runs)
+                USING NEW, rec_departure, rec_arrival, rec_status, chosen_date;
+            ELSE
+                EXECUTE pg_catalog.format($q$
+                    INSERT INTO %s (schedule_id, run_date, train_id, actual_departure, actual_arrival, status)
+                    VALUES (($1).id, $5, ($1).train_id,
+                            CASE WHEN $2 THEN ($1).actual_departure END,
+                            CASE WHEN $3 THEN ($1).actual_arrival END,
+                            CASE WHEN $4 THEN ($1).status ELSE 'scheduled' END) $q$, runs)
+                USING NEW, rec_departure, rec_arrival, rec_status, chosen_date;
+            END IF;
+        ELSIF chosen_exists THEN
             UPDATE railway.runs r
             SET actual_departure = CASE WHEN rec_departure THEN NEW.actual_departure ELSE r.actual_departure END,
                 actual_arrival = CASE WHEN rec_arrival THEN NEW.actual_arrival ELSE r.actual_arrival END,

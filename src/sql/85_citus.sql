@@ -241,3 +241,35 @@ END
 $function$;
 COMMENT ON FUNCTION railway.cluster_nodes() IS
     'Where Citus is installed: on the coordinator, every primary node (coordinator and workers) with whether it is active and reachable, its railway version and whether it equals this one, its shard counts of railway.schedules and railway.runs, and the problems found (status fail); on a worker, only its role. NULL without Citus. Reported by railway.health() as checks.cluster.';
+-- The shard of `logical` on this node co-located with the Citus shard `shard` (e.g. the shard of
+-- railway.schedules that holds the trains of railway.runs_2025_01_102022), or, for a reference
+-- table, its shard on this node; NULL when `shard` is not a shard (one server, the coordinator's
+-- tables) or that shard is not on this node. The runs' triggers, firing on shards on a worker,
+-- read and write the co-located shards through it: Citus refuses a distributed query there
+-- (README "Citus"). Every Citus object is reached through EXECUTE.
+CREATE FUNCTION railway.colocated_shard(shard regclass, logical regclass)
+    RETURNS regclass
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    shard_id bigint := pg_catalog.substring(shard::text, '_([0-9]+)$')::bigint;
+    result regclass;
+BEGIN
+    IF shard_id IS NULL OR pg_catalog.to_regclass('pg_catalog.pg_dist_shard') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE $q$
+        SELECT pg_catalog.to_regclass(pg_catalog.shard_name(o.logicalrelid, o.shardid))
+        FROM pg_catalog.pg_dist_shard s
+        JOIN pg_catalog.pg_dist_shard o ON o.logicalrelid OPERATOR(pg_catalog.=) $2
+             AND (o.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue OR o.shardminvalue IS NULL)
+        WHERE s.shardid OPERATOR(pg_catalog.=) $1
+          AND pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid)) OPERATOR(pg_catalog.=) $3
+        LIMIT 1 $q$
+    INTO result USING shard_id, logical, shard;
+    RETURN result;
+END
+$function$;
+COMMENT ON FUNCTION railway.colocated_shard(regclass, regclass) IS
+    'On a Citus node: the shard of logical on this node co-located with the shard shard (for a reference table, its shard here); NULL when shard is not a Citus shard or that shard is not on this node. Used by the runs'' triggers, which fire on shards (README "Citus"); executable by everyone (it reads only Citus metadata).';

@@ -9,6 +9,9 @@
 #   3. find_conflicts() (pushed down per shard; in a transaction block, through the distributed
 #      query; after a write in the same statement, seeing it), check_schedule_conflicts(), the
 #      reports and the aggregates give the same answers on both;
+#   3b. runs: plan_runs, actual times recorded through schedules and into runs, a schedule moved
+#      and one deleted through the coordinator give the same runs, reports and punctuality over
+#      runs as on one server; a run retimed onto another run of its train is refused (23P01);
 #   4. a conflicting schedule is refused (23P01); a valid one is stored on the shard of its
 #      train; two sessions inserting a conflicting pair of one train at once: one commits, the
 #      other fails with 23P01; two trains on different workers at once: both commit;
@@ -127,6 +130,106 @@ same "punctuality" "SELECT railway.punctuality(scheduled_arrival, actual_arrival
 same "operation_days" "SELECT railway.operation_days(scheduled_departure) FROM railway.schedules"
 same "hourly_profile" "SELECT railway.hourly_profile(scheduled_departure) FROM railway.schedules"
 same "weekday_profile by train" "SELECT train_id, railway.weekday_profile(running_days) FROM railway.schedules GROUP BY train_id"
+
+# 3b. Runs (README "Runs", "Citus"): the same runs planned on both, actual times recorded the
+#     same way (through schedules: trigger record_run on the shards; and straight into runs),
+#     a schedule edited (trigger sync_runs) and one deleted; then the runs, the four reports and
+#     punctuality over runs compared; a retimed run overlapping another run of its train is
+#     refused with 23P01 through the coordinator.
+# The window: two days from the start date with the most schedules in effect.
+window=$(single -c "SELECT s.d FROM (SELECT DISTINCT effective_start_date::date AS d FROM railway.schedules) s
+    ORDER BY (SELECT count(*) FROM railway.schedules x WHERE x.effective_start_date::date <= s.d
+              AND (x.effective_end_date IS NULL OR x.effective_end_date::date >= s.d)) DESC, s.d LIMIT 1")
+for side in single coord; do
+    "$side" -c "SELECT count(*) FROM railway.create_run_partitions(1, '$window')" \
+            -c "SELECT count(*) FROM railway.create_run_partitions(0, CURRENT_DATE + 7)" \
+            -c "SELECT count(*) FROM railway.create_run_partitions(0)" >/dev/null
+done
+t0=$(date +%s%3N)
+planned=$(coord -c "SELECT railway.plan_runs('$window', date '$window' + 1)")
+t1=$(date +%s%3N)
+[ "$planned" = "$(single -c "SELECT railway.plan_runs('$window', date '$window' + 1)")" ] && [ "$planned" -gt 1000 ] \
+    || fail "plan_runs planned $planned runs on the cluster, $(single -c "SELECT count(*) FROM railway.runs") on one server"
+[ "$(coord -c "SELECT railway.plan_runs('$window', date '$window' + 1)")" = 0 ] || fail "a second plan_runs on the cluster created runs"
+future=$(coord -c "SELECT railway.plan_runs(CURRENT_DATE, CURRENT_DATE + 6)")
+[ "$future" = "$(single -c "SELECT railway.plan_runs(CURRENT_DATE, CURRENT_DATE + 6)")" ] && [ "$future" -gt 0 ] \
+    || fail "plan_runs of the coming week: $future runs on the cluster"
+echo "plan_runs through the coordinator: $planned runs from $window in $((t1 - t0)) ms, $future in the coming week"
+# Actual times: every 53rd schedule with a run in the window records its departure and arrival
+# through schedules (the guide's application), every 5th run its arrival straight into runs.
+record=$(single -c "SELECT string_agg(format('UPDATE railway.schedules SET actual_departure = %L, actual_arrival = NULL, status = %L WHERE id = %s; UPDATE railway.schedules SET actual_arrival = %L WHERE id = %s;',
+    r.planned_departure + (r.schedule_id % 11) * interval '1 minute', CASE WHEN r.schedule_id % 11 > 5 THEN 'delayed' ELSE 'running' END, r.schedule_id,
+    r.planned_arrival + (r.schedule_id % 13 - 2) * interval '1 minute', r.schedule_id), ' ')
+    FROM railway.runs r WHERE r.schedule_id % 53 = 3 AND r.run_date = date '$window' + 1")
+[ -n "$record" ] || fail "no run to record actual times on"
+for side in single coord; do
+    "$side" -c "$record" 2>"$work/record_$side.log" || { cat "$work/record_$side.log"; fail "recording through schedules failed ($side)"; }
+    "$side" -c "UPDATE railway.runs SET actual_arrival = planned_arrival + (schedule_id % 17 - 4) * interval '1 minute', status = 'completed'
+                WHERE schedule_id % 5 = 1 AND run_date BETWEEN '$window' AND date '$window' + 1"
+done
+[ "$(grep -c WARNING "$work/record_coord.log" || true)" = "$(grep -c WARNING "$work/record_single.log" || true)" ] \
+    || { diff "$work/record_single.log" "$work/record_coord.log" | head; fail "recording warned differently on the cluster"; }
+recorded=$(coord -c "SELECT count(*) FROM railway.runs WHERE actual_departure IS NOT NULL")
+[ "$recorded" -gt 0 ] || fail "no actual departure recorded on a run through schedules on the cluster"
+# A schedule with runs in the coming week moved by 10 minutes (its untouched runs follow), and
+# one deleted (its future runs go).
+moved=$(single -c "SELECT min(schedule_id) FROM railway.runs WHERE run_date > CURRENT_DATE")
+gone=$(single -c "SELECT max(schedule_id) FROM railway.runs WHERE run_date > CURRENT_DATE")
+[ -n "$moved" ] && [ "$moved" != "$gone" ] || fail "no two schedules with runs in the coming week"
+for side in single coord; do
+    "$side" -c "UPDATE railway.schedules SET scheduled_departure = scheduled_departure + interval '10 minutes',
+                    scheduled_arrival = scheduled_arrival + interval '10 minutes' WHERE id = $moved" \
+            -c "DELETE FROM railway.schedules WHERE id = $gone"
+done
+[ "$(coord -c "SELECT count(*) FROM railway.runs WHERE schedule_id = $gone AND run_date >= CURRENT_DATE")" = 0 ] \
+    || fail "the deleted schedule $gone kept its future runs on the cluster"
+same "runs" "SELECT train_id, schedule_id, run_date, planned_departure, planned_arrival, actual_departure, actual_arrival, status, kind FROM railway.runs"
+since="'$window'"
+same "schedule_overview() over runs" "SELECT * FROM railway.schedule_overview($since)"
+same "train_utilization() over runs" "SELECT * FROM railway.train_utilization($since)"
+same "route_performance() over runs" "SELECT * FROM railway.route_performance($since)"
+same "peak_hours() over runs" "SELECT * FROM railway.peak_hours($since)"
+same "punctuality over runs by train" "SELECT train_id, railway.punctuality(planned_arrival, actual_arrival) FROM railway.runs GROUP BY train_id"
+same "punctuality over runs" "SELECT railway.punctuality(planned_arrival, actual_arrival, interval '2 minutes') FROM railway.runs"
+echo "runs recorded on the cluster: $recorded actual departures through schedules; schedule $moved moved, $gone deleted"
+# A run retimed onto another run of its train (same train and run date): 23P01 through the
+# coordinator, naming the other run; the run is unchanged.
+read -r r_schedule r_date o_departure o_arrival o_schedule <<<"$(single -F ' ' -c "SELECT a.schedule_id, a.run_date, to_char(b.planned_departure, 'YYYY-MM-DD\"T\"HH24:MI'), to_char(b.planned_arrival, 'YYYY-MM-DD\"T\"HH24:MI'), b.schedule_id
+    FROM railway.runs a JOIN railway.runs b ON b.train_id = a.train_id AND b.run_date = a.run_date AND b.schedule_id <> a.schedule_id
+    WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' ORDER BY a.schedule_id, a.run_date LIMIT 1")"
+[ -n "$o_arrival" ] || fail "no train with two runs on one date"
+retime="UPDATE railway.runs SET planned_departure = '$o_departure', planned_arrival = '$o_arrival' WHERE schedule_id = $r_schedule AND run_date = '$r_date'"
+if coord -v VERBOSITY=verbose -c "$retime" 2>"$work/retime.log"; then fail "a run retimed onto another run of its train was stored on the cluster"; fi
+grep -q 23P01 "$work/retime.log" && grep -q "Run of schedule $r_schedule on $r_date conflicts with the run of schedule" "$work/retime.log" \
+    || { cat "$work/retime.log"; fail "the retimed run was not refused with 23P01"; }
+if single -c "$retime" 2>/dev/null; then fail "a run retimed onto another run of its train was stored on one server"; fi
+same "runs after the refused retiming" "SELECT schedule_id, run_date, planned_departure, planned_arrival FROM railway.runs WHERE schedule_id = $r_schedule"
+echo "retimed run refused through the coordinator: $(grep -m1 ERROR "$work/retime.log")"
+# The same two runs retimed at once by two sessions through the coordinator onto overlapping
+# late-evening windows: one commits, the other fails with 23P01 (the train's lock on its worker).
+i=0 pids=()
+for move in "$r_schedule:23:00:23:40" "$o_schedule:23:20:23:50"; do
+    i=$((i + 1))
+    IFS=: read -r s h1 m1 h2 m2 <<<"$move"
+    coord -v VERBOSITY=verbose -c BEGIN -c "UPDATE railway.runs SET planned_departure = '$r_date $h1:$m1', planned_arrival = '$r_date $h2:$m2'
+        WHERE schedule_id = $s AND run_date = '$r_date'" -c "SELECT pg_sleep(1)" -c COMMIT >"$work/retime$i.log" 2>&1 &
+    pids+=($!)
+done
+rcs=
+for p in "${pids[@]}"; do if wait "$p"; then rcs="$rcs 0"; else rcs="$rcs 1"; fi; done
+case "$rcs" in
+    " 0 1") loser=2 ;;
+    " 1 0") loser=1 ;;
+    *) cat "$work"/retime?.log; fail "two overlapping retimings of one train at once: exit codes$rcs" ;;
+esac
+grep -q 23P01 "$work/retime$loser.log" || { cat "$work/retime$loser.log"; fail "the losing retiming did not fail with 23P01"; }
+echo "two overlapping retimings of one train at once through the coordinator: one committed, the other 23P01"
+# The audit trail of runs (deleted future runs of the deleted schedule, refused retimings not):
+# on the cluster in the workers' audit_log, as many rows as on one server (before the retimings).
+[ "$(coord -c "SELECT count(*) FROM railway.cluster_audit_log() WHERE (entry).table_name = 'runs' AND (entry).operation <> 'UPDATE'")" \
+  = "$(single -c "SELECT count(*) FROM railway.audit_log WHERE table_name = 'runs' AND operation <> 'UPDATE'")" ] \
+    || fail "the audit of runs differs between the cluster and one server"
+echo "audit of runs: $(coord -c "SELECT count(*) FROM railway.cluster_audit_log() WHERE (entry).table_name = 'runs'") rows on the cluster's workers"
 
 # 4. Writes through the coordinator.
 insert_sql() {  # insert_sql <train_id> <departure> -> an INSERT of a one-hour daily schedule
