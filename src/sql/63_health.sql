@@ -186,8 +186,6 @@ BEGIN
                       WHERE NOT p.is_default
                         AND p.from_date <= m.month AND p.to_date >= (m.month + interval '1 month')::date);
     -- (When it is missing, the manifest check says so.) Viewers may read it.
-    -- On a Citus coordinator runs_default is distributed: reading it needs every worker, and a
-    -- worker down must make health() report, not fail (checks.cluster names the node).
     IF to_regclass('railway.runs_default') IS NULL THEN
         default_rows := false;
     ELSE
