@@ -10,9 +10,9 @@
 # Exit status: 0 applied, every trip update; 3 applied with notices (unknown trips, ADDED trips,
 # runs not planned, skipped entities: the report lists each), or not applied because the message
 # is older than the last one applied to the feed (status "stale"); 1 refused, nothing changed (not
-# a FeedMessage: truncated, not protobuf; no header timestamp; a trip of another feed; a feed not
-# loaded or without timezone); 2 wrong usage. --json's "status" says the same: "applied",
-# "applied_with_notices" or "stale".
+# a FeedMessage: truncated, not protobuf; no header timestamp, or one more than a day ahead; a
+# trip of another feed; a feed not loaded or without timezone); 2 wrong usage. --json's "status"
+# says the same: "applied", "applied_with_notices" or "stale".
 #
 # The database: DBNAME or URL when given, else DATABASE_URL, else the PG* variables.
 #

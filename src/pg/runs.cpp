@@ -86,6 +86,9 @@ enum Column {
 constexpr const char* kColumnNames[kColumnCount] = {
     "train_id", "schedule_id", "run_date", "planned_departure", "planned_arrival",
     "actual_departure", "actual_arrival", "status", "kind"};
+constexpr Oid kColumnTypes[kColumnCount] = {INT4OID,      INT4OID,      DATEOID,
+                                            TIMESTAMPOID, TIMESTAMPOID, TIMESTAMPOID,
+                                            TIMESTAMPOID, TEXTOID,      TEXTOID};
 
 // What the trigger keeps for one partition and one statement, in fn_extra. Plain data only.
 struct TriggerCache {
@@ -151,19 +154,32 @@ TriggerCache* trigger_cache(FunctionCallInfo fcinfo, Relation rel) {
             MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriggerCache)));
         c->relid = RelationGetRelid(rel);
         const TupleDesc desc = RelationGetDescr(rel);
+        // The trigger reads the row's columns as these types: it fires on the partitions of
+        // railway.runs only (on a Citus worker, the shards of those partitions, themselves
+        // partitions), whose columns are those of railway.runs. A user's own table with the
+        // trigger (any role with USAGE on schema railway may name it) is refused, and the types
+        // are checked: a status column of type integer, read as text, crashed the server
+        // (security probe probe_run_trigger_own_table).
+        if (!rel->rd_rel->relispartition)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("railway.validate_run_trigger() fires on the partitions of railway.runs, not on %s",
+                                   RelationGetRelationName(rel))));
         for (int i = 0; i < kColumnCount; ++i) {
             c->attnum[i] = SPI_fnumber(desc, kColumnNames[i]);
             if (c->attnum[i] <= 0)
                 ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                                 errmsg("railway.validate_run_trigger(): table %s has no column %s",
                                        RelationGetRelationName(rel), kColumnNames[i])));
+            const Oid type = TupleDescAttr(desc, c->attnum[i] - 1)->atttypid;
+            if (type != kColumnTypes[i])
+                ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                                errmsg("railway.validate_run_trigger(): column %s of table %s is of type %s, not %s",
+                                       kColumnNames[i], RelationGetRelationName(rel), format_type_be(type),
+                                       format_type_be(kColumnTypes[i]))));
         }
         c->default_partition = false;
-        Oid parent = InvalidOid;
-        if (rel->rd_rel->relispartition) {
-            parent = get_partition_parent(c->relid, true);
-            c->default_partition = get_default_partition_oid(parent) == c->relid;
-        }
+        const Oid parent = get_partition_parent(c->relid, true);
+        c->default_partition = get_default_partition_oid(parent) == c->relid;
         find_placement(*c, rel, parent);
         fcinfo->flinfo->fn_extra = c;
         return c;

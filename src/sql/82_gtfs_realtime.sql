@@ -94,6 +94,15 @@ BEGIN
     END IF;
     header_ts := pg_catalog.to_timestamp((message OPERATOR(pg_catalog.#>>) '{header,timestamp}')::pg_catalog.float8);
     header_local := header_ts AT TIME ZONE zone;
+    -- A header timestamp in the future would make every later message older, so stale: one
+    -- message with a far-future timestamp (hostile or a broken clock) froze the feed for good.
+    -- A day of clock skew is allowed.
+    IF header_ts OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 day') THEN
+        RAISE EXCEPTION 'the GTFS-realtime message''s header timestamp % is more than a day in the future', header_local
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Applied, it would make every later message stale; nothing was applied.',
+                  HINT = 'Check the clock of the feed''s producer.';
+    END IF;
 
     IF last_applied IS NOT NULL AND header_ts OPERATOR(pg_catalog.<) last_applied THEN
         RETURN pg_catalog.jsonb_build_object(
@@ -317,5 +326,5 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION railway.gtfs_rt_apply(text, jsonb) IS
-    'Applies a GTFS-realtime FeedMessage of TripUpdates (jsonb as the official bindings'' toObject gives it; tools/gtfs_rt_import.sh) to the runs of a loaded feed: an event at a run''s first or last stop not after the header timestamp is its actual departure or arrival, a later one its expected departure or arrival; CANCELED cancels the run; ADDED and unknown trips are reported; a message older than the last applied one changes nothing (status stale). Returns a report.';
+    'Applies a GTFS-realtime FeedMessage of TripUpdates (jsonb as the official bindings'' toObject gives it; tools/gtfs_rt_import.sh) to the runs of a loaded feed: an event at a run''s first or last stop not after the header timestamp is its actual departure or arrival, a later one its expected departure or arrival; CANCELED cancels the run; ADDED and unknown trips are reported; a message older than the last applied one changes nothing (status stale), one whose header timestamp is more than a day in the future is refused. Returns a report.';
 REVOKE ALL ON FUNCTION railway.gtfs_rt_apply(text, jsonb) FROM PUBLIC;
