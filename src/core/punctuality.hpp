@@ -25,12 +25,13 @@
 //     cover a further minute when the window extended to that minute fits in that limit. So
 //     the window is never wider than twice the rows of the state (8 bytes per minute: at most
 //     16 bytes per measured row) and never larger than 128 KiB;
-//   - SparseCounts (sparse_counts.hpp) for the minutes outside the window: 8 bytes per distinct
+//   - SparseCounts (sparse_counts.hpp, 120 bytes, allocated on the first minute outside the
+//     window) for the minutes outside the window: 8 bytes per distinct
 //     minute, plus pending entries of 16 bytes (at most max(256, minutes / 8) of them in a
 //     vector of at most twice that capacity; each stands for at least one row), plus a 48-byte node for a minute with more than
 //     16.7 million rows. When the window grows, the sparse minutes it now covers move into it,
 //     so a minute is counted in exactly one of the two.
-// So: size <= sizeof(PunctualityState) + min(128 KiB, 16 B * measured) + 8 B * (distinct
+// So: size <= sizeof(PunctualityState) (88) + sizeof(SparseCounts) + min(128 KiB, 16 B * measured) + 8 B * (distinct
 // minutes outside the window) + min(8 KiB + 4 B * (distinct minutes outside the window),
 // 32 B * rows outside the window), ignoring the 48-byte nodes above; a merge of pending
 // entries briefly adds another 8 B per distinct minute outside the window. Each part is at
