@@ -389,7 +389,8 @@ Datum railway_weekday_profile_finalfn(PG_FUNCTION_ARGS) {
 //
 // Speed on one server: the transition functions never copy a state per row.
 //   - punctuality and operation_days (states that grow) are PostgreSQL expanded objects: the
-//     C++ state (a Holder, as above) lives in the aggregate context, its eoh_context is an
+//     C++ state and its memory resource (as in a Holder above, in one object with the
+//     header: struct Expanded) live in the aggregate context, its eoh_context is an
 //     empty child context shared by the states (states_context() says why), and the
 //     transition value is the object's read-write pointer. nodeAgg
 //     (ExecAggTransReparent) and Citus's worker_partial_agg (HandleTransition) keep such a value
