@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <new>
+#include <utility>
 #include <string>
 
 namespace railway {
@@ -71,8 +73,59 @@ std::int64_t zigzag_decode(std::uint64_t code) {
 
 }  // namespace
 
-PunctualityState::PunctualityState(std::pmr::memory_resource* memory)
-    : dense_(memory), sparse_(memory) {}
+PunctualityState::PunctualityState(PunctualityState&& other) noexcept
+    : on_time_within_(other.on_time_within_),
+      runs_(other.runs_),
+      measured_(other.measured_),
+      on_time_(other.on_time_),
+      delay_sum_(other.delay_sum_),
+      dense_first_(other.dense_first_),
+      dense_(other.dense_),
+      dense_size_(other.dense_size_),
+      has_on_time_within_(other.has_on_time_within_),
+      memory_(other.memory_),
+      sparse_(other.sparse_) {
+    other.dense_ = nullptr;
+    other.dense_size_ = 0;
+    other.sparse_ = nullptr;
+}
+
+PunctualityState& PunctualityState::operator=(PunctualityState&& other) noexcept {
+    if (this != &other) {
+        release();
+        on_time_within_ = other.on_time_within_;
+        runs_ = other.runs_;
+        measured_ = other.measured_;
+        on_time_ = other.on_time_;
+        delay_sum_ = other.delay_sum_;
+        dense_first_ = other.dense_first_;
+        dense_ = std::exchange(other.dense_, nullptr);
+        dense_size_ = std::exchange(other.dense_size_, 0);
+        has_on_time_within_ = other.has_on_time_within_;
+        memory_ = other.memory_;
+        sparse_ = std::exchange(other.sparse_, nullptr);
+    }
+    return *this;
+}
+
+void PunctualityState::release() noexcept {
+    if (dense_ != nullptr)
+        memory_->deallocate(dense_, dense_size_ * sizeof(std::int64_t), alignof(std::int64_t));
+    if (sparse_ != nullptr) {
+        sparse_->~SparseCounts();
+        memory_->deallocate(sparse_, sizeof(SparseCounts), alignof(SparseCounts));
+    }
+    dense_ = nullptr;
+    dense_size_ = 0;
+    sparse_ = nullptr;
+}
+
+SparseCounts& PunctualityState::sparse() {
+    if (sparse_ == nullptr)
+        sparse_ = new (memory_->allocate(sizeof(SparseCounts), alignof(SparseCounts)))
+            SparseCounts(memory_);
+    return *sparse_;
+}
 
 void PunctualityState::fix_on_time_within(std::int64_t on_time_within_micros) {
     if (has_on_time_within_)
@@ -115,25 +168,35 @@ std::int64_t dense_limit(std::int64_t rows) {
     return limit;
 }
 
+// A window of `minutes` zeroed counters from `memory`.
+std::int64_t* new_window(std::pmr::memory_resource* memory, std::int64_t minutes) {
+    const auto count = static_cast<std::size_t>(minutes);
+    auto* const window = static_cast<std::int64_t*>(
+        memory->allocate(count * sizeof(std::int64_t), alignof(std::int64_t)));
+    std::fill_n(window, count, std::int64_t{0});
+    return window;
+}
+
 }  // namespace
 
 void PunctualityState::count_minute_outside(std::int64_t minute, std::int64_t count,
                                             std::int64_t rows) {
-    if (dense_.empty()) {
+    if (dense_ == nullptr) {
+        dense_ = new_window(memory_, kInitialDenseMinutes);
+        dense_size_ = kInitialDenseMinutes;
         dense_first_ = kInitialDenseFirst;
-        dense_.assign(kInitialDenseMinutes, 0);
         if (minute >= kInitialDenseFirst && minute < kInitialDenseFirst + kInitialDenseMinutes) {
             dense_[minute - kInitialDenseFirst] += count;
             return;
         }
     }
-    const std::int64_t size = static_cast<std::int64_t>(dense_.size());
+    const std::int64_t size = static_cast<std::int64_t>(dense_size_);
     const std::int64_t needed_first = std::min(dense_first_, minute);
     const std::int64_t needed_end = std::max(dense_first_ + size, minute + 1);
     const std::int64_t needed = needed_end - needed_first;
     const std::int64_t limit = dense_limit(rows);
     if (needed > limit) {
-        sparse_.add(minute, count);
+        sparse().add(minute, count);
         return;
     }
     // Doubling keeps the number of regrowths logarithmic. The extra room goes where the window
@@ -148,15 +211,23 @@ void PunctualityState::count_minute_outside(std::int64_t minute, std::int64_t co
         grown_first = needed_end - grown_size;
     else
         grown_first = needed_first;
-    std::pmr::vector<std::int64_t> grown(static_cast<std::size_t>(grown_size), 0,
-                                         dense_.get_allocator());
-    std::copy(dense_.begin(), dense_.end(), grown.begin() + (dense_first_ - grown_first));
+    std::int64_t* const grown = new_window(memory_, grown_size);
+    std::copy(dense_, dense_ + size, grown + (dense_first_ - grown_first));
     // Sparse minutes the window now covers move into it (nothing below throws once the
     // pending entries are merged, so the state stays consistent).
-    if (!sparse_.empty())
-        sparse_.extract(grown_first, grown_first + grown_size,
-                        [&](std::int64_t m, std::int64_t c) { grown[m - grown_first] += c; });
-    dense_.swap(grown);
+    if (sparse_ != nullptr && !sparse_->empty()) {
+        try {
+            sparse_->extract(grown_first, grown_first + grown_size,
+                             [&](std::int64_t m, std::int64_t c) { grown[m - grown_first] += c; });
+        } catch (...) {
+            memory_->deallocate(grown, static_cast<std::size_t>(grown_size) * sizeof(std::int64_t),
+                                alignof(std::int64_t));
+            throw;
+        }
+    }
+    memory_->deallocate(dense_, dense_size_ * sizeof(std::int64_t), alignof(std::int64_t));
+    dense_ = grown;
+    dense_size_ = static_cast<std::uint32_t>(grown_size);
     dense_first_ = grown_first;
     dense_[minute - grown_first] += count;
 }
@@ -165,15 +236,17 @@ template <typename Visit>
 void PunctualityState::for_each_minute(Visit&& visit) const {
     // Sparse minutes all lie outside the dense window: first those below it, then the window,
     // then those above it.
-    const auto dense_end = dense_first_ + static_cast<std::int64_t>(dense_.size());
-    sparse_.for_each(visit, SparseCounts::kMinKey, dense_first_);
+    const auto dense_end = dense_first_ + static_cast<std::int64_t>(dense_size_);
+    if (sparse_ != nullptr)
+        sparse_->for_each(visit, SparseCounts::kMinKey, dense_first_);
     InterruptPoller poller;
-    for (std::size_t i = 0; i < dense_.size(); ++i) {
+    for (std::size_t i = 0; i < dense_size_; ++i) {
         poller.tick();
         if (dense_[i] != 0)
             visit(dense_first_ + static_cast<std::int64_t>(i), dense_[i]);
     }
-    sparse_.for_each(visit, dense_end, SparseCounts::kMaxKey + 1);
+    if (sparse_ != nullptr)
+        sparse_->for_each(visit, dense_end, SparseCounts::kMaxKey + 1);
 }
 
 void PunctualityState::merge(const PunctualityState& other) {

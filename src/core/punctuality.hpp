@@ -25,12 +25,13 @@
 //     cover a further minute when the window extended to that minute fits in that limit. So
 //     the window is never wider than twice the rows of the state (8 bytes per minute: at most
 //     16 bytes per measured row) and never larger than 128 KiB;
-//   - SparseCounts (sparse_counts.hpp) for the minutes outside the window: 8 bytes per distinct
+//   - SparseCounts (sparse_counts.hpp, 120 bytes, allocated on the first minute outside the
+//     window) for the minutes outside the window: 8 bytes per distinct
 //     minute, plus pending entries of 16 bytes (at most max(256, minutes / 8) of them in a
 //     vector of at most twice that capacity; each stands for at least one row), plus a 48-byte node for a minute with more than
 //     16.7 million rows. When the window grows, the sparse minutes it now covers move into it,
 //     so a minute is counted in exactly one of the two.
-// So: size <= sizeof(PunctualityState) + min(128 KiB, 16 B * measured) + 8 B * (distinct
+// So: size <= sizeof(PunctualityState) (88) + sizeof(SparseCounts) + min(128 KiB, 16 B * measured) + 8 B * (distinct
 // minutes outside the window) + min(8 KiB + 4 B * (distinct minutes outside the window),
 // 32 B * rows outside the window), ignoring the 48-byte nodes above; a merge of pending
 // entries briefly adds another 8 B per distinct minute outside the window. Each part is at
@@ -87,7 +88,15 @@ public:
     static constexpr std::uint8_t kFormatVersion = 1;
 
     explicit PunctualityState(
-        std::pmr::memory_resource* memory = std::pmr::get_default_resource());
+        std::pmr::memory_resource* memory = std::pmr::get_default_resource()) noexcept
+        : memory_(memory) {}
+    // A state owns its window and its sparse minutes (both from its memory resource); moving
+    // one takes them over (and the resource with them), copying is not needed.
+    PunctualityState(PunctualityState&& other) noexcept;
+    PunctualityState& operator=(PunctualityState&& other) noexcept;
+    PunctualityState(const PunctualityState&) = delete;
+    PunctualityState& operator=(const PunctualityState&) = delete;
+    ~PunctualityState() { release(); }
 
     // One row. Timestamps are PostgreSQL's: microseconds since 2000-01-01 00:00:00, with
     // INT64_MIN / INT64_MAX meaning -infinity / +infinity. Throws 22023 when on_time_within
@@ -145,11 +154,12 @@ public:
                                                      std::int64_t time_micros);
 
     // Introspection for tests of the memory bound.
-    std::size_t dense_minutes() const { return dense_.size(); }
-    std::size_t sparse_minutes() const { return sparse_.size(); }
+    std::size_t dense_minutes() const { return dense_size_; }
+    std::size_t sparse_minutes() const { return sparse_ != nullptr ? sparse_->size() : 0; }
     // Bytes held by the histogram (the window and the sparse minutes), for tests.
     std::size_t histogram_bytes() const {
-        return dense_.capacity() * sizeof(std::int64_t) + sparse_.bytes();
+        return dense_size_ * sizeof(std::int64_t) +
+               (sparse_ != nullptr ? sizeof(SparseCounts) + sparse_->bytes() : 0);
     }
 
 private:
@@ -168,7 +178,7 @@ private:
         // Unsigned arithmetic: one comparison checks both ends of the window.
         const std::uint64_t index =
             static_cast<std::uint64_t>(minute) - static_cast<std::uint64_t>(dense_first_);
-        if (index < dense_.size())
+        if (index < dense_size_)
             dense_[index] += count;
         else
             count_minute_outside(minute, count, rows);
@@ -182,17 +192,31 @@ private:
     template <typename Visit>
     void for_each_minute(Visit&& visit) const;
 
-    bool has_on_time_within_ = false;
+    // The sparse minutes, created on the first minute outside the window.
+    SparseCounts& sparse();
+    // Gives the window and the sparse minutes back to the memory resource.
+    void release() noexcept;
+
+    // Layout: a state is the per-group value of hash aggregation, so it is kept small (88
+    // bytes: 5,000 groups' states and windows should stay in the caches) and the fields every
+    // add() reads come first, together (on_time_within_ to has_on_time_within_: 72 bytes).
+    // The delay sum is only 8-byte aligned (no padding before it).
+    __extension__ typedef __int128 PackedInt128 __attribute__((aligned(8)));
     std::int64_t on_time_within_ = 0;
     std::int64_t runs_ = 0;
     std::int64_t measured_ = 0;
     std::int64_t on_time_ = 0;
-    Int128 delay_sum_ = 0;  // microseconds; |sum| <= measured * 2^63 < 2^127
-    // dense_[i] counts minute dense_first_ + i; empty until the first measured row.
+    PackedInt128 delay_sum_ = 0;  // microseconds; |sum| <= measured * 2^63 < 2^127
+    // dense_[i] counts minute dense_first_ + i for i < dense_size_; nullptr (size 0) until the
+    // first measured row.
     std::int64_t dense_first_ = 0;
-    std::pmr::vector<std::int64_t> dense_;
-    // Minutes outside the dense window (never one inside it: growing the window moves them in).
-    SparseCounts sparse_;
+    std::int64_t* dense_ = nullptr;
+    std::uint32_t dense_size_ = 0;  // at most kDenseMaxMinutes
+    bool has_on_time_within_ = false;
+    std::pmr::memory_resource* memory_;
+    // Minutes outside the dense window (never one inside it: growing the window moves them
+    // in); nullptr until the first such minute (most states never have one).
+    SparseCounts* sparse_ = nullptr;
 };
 
 }  // namespace railway

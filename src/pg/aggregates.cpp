@@ -389,7 +389,8 @@ Datum railway_weekday_profile_finalfn(PG_FUNCTION_ARGS) {
 //
 // Speed on one server: the transition functions never copy a state per row.
 //   - punctuality and operation_days (states that grow) are PostgreSQL expanded objects: the
-//     C++ state (a Holder, as above) lives in the aggregate context, its eoh_context is an
+//     C++ state and its memory resource (as in a Holder above, in one object with the
+//     header: struct Expanded) live in the aggregate context, its eoh_context is an
 //     empty child context shared by the states (states_context() says why), and the
 //     transition value is the object's read-write pointer. nodeAgg
 //     (ExecAggTransReparent) and Citus's worker_partial_agg (HandleTransition) keep such a value
@@ -442,16 +443,25 @@ Datum flat_datum(const std::uint8_t* bytes, std::size_t size) {
 
 // ---- expanded states (punctuality, operation_days) ----
 
+// Layout: the object is the per-group value of hash aggregation, whose groups are visited in
+// any order, so each row's cache misses are what counts. What every transition reads is
+// together at the start: the header (the read-write pointer and the methods), `flat`, then the
+// state, whose first fields are the ones add() reads (72 bytes for punctuality). The memory
+// resource, read only when the state allocates, comes last. 160 bytes for punctuality, in
+// AllocSet's 256-byte size class (aligning the object to a cache line, within the same class,
+// measured no faster).
 template <typename State>
 struct Expanded {
     ExpandedObjectHeader header;  // first: PostgreSQL's pointer to the object is to it
-    MemoryContext memory;         // where the object and its state live (the aggregate context)
-    std::uint8_t* flat;           // serialize()'s bytes between get_flat_size and flatten_into
-    std::size_t flat_size;
-    // The Holder itself, in the same allocation (one pointer less to follow per row).
-    alignas(Holder<State>) unsigned char storage[sizeof(Holder<State>)];
+    varlena* flat;  // serialize()'s bytes between get_flat_size and flatten_into (else nullptr)
+    alignas(State) unsigned char state_storage[sizeof(State)];
+    alignas(ContextResource) unsigned char memory_storage[sizeof(ContextResource)];
 
-    Holder<State>* holder() { return std::launder(reinterpret_cast<Holder<State>*>(storage)); }
+    State& state() { return *std::launder(reinterpret_cast<State*>(state_storage)); }
+    // The resource of the state's memory, in the aggregate context (as the object).
+    ContextResource& memory() {
+        return *std::launder(reinterpret_cast<ContextResource*>(memory_storage));
+    }
 
     // A modified state forgets its serialized bytes.
     void modified() {
@@ -462,6 +472,8 @@ struct Expanded {
     }
 };
 static_assert(std::is_standard_layout_v<Expanded<PunctualityState>>);
+static_assert(sizeof(Expanded<PunctualityState>) <= 256 && sizeof(Expanded<DaySet>) <= 256,
+              "one object per group in AllocSet's 256-byte size class");
 
 template <typename State>
 Size expanded_flat_size(ExpandedObjectHeader* header);
@@ -478,25 +490,24 @@ Size expanded_flat_size(ExpandedObjectHeader* header) {
     auto* const object = reinterpret_cast<Expanded<State>*>(header);
     return static_cast<Size>(guard([&] {
         if (object->flat == nullptr) {
-            const std::vector<std::uint8_t> bytes = object->holder()->state.serialize();
+            const std::vector<std::uint8_t> bytes = object->state().serialize();
             if (bytes.size() > MaxAllocSize - VARHDRSZ)
                 throw std::bad_alloc();
-            auto* const copy = static_cast<std::uint8_t*>(
-                allocate_in(object->memory, bytes.size() + 1, 1));
-            std::memcpy(copy, bytes.data(), bytes.size());
+            auto* const copy = static_cast<varlena*>(allocate_in(
+                object->memory().context(), VARHDRSZ + bytes.size(), alignof(std::uint32_t)));
+            SET_VARSIZE(copy, VARHDRSZ + bytes.size());
+            std::memcpy(VARDATA(copy), bytes.data(), bytes.size());
             object->flat = copy;
-            object->flat_size = bytes.size();
         }
-        return static_cast<Datum>(VARHDRSZ + object->flat_size);
+        return static_cast<Datum>(VARSIZE(object->flat));
     }));
 }
 
 template <typename State>
 void expanded_flatten_into(ExpandedObjectHeader* header, void* result, Size size) {
     auto* const object = reinterpret_cast<Expanded<State>*>(header);
-    Assert(object->flat != nullptr && size == VARHDRSZ + object->flat_size);
-    SET_VARSIZE(result, VARHDRSZ + object->flat_size);
-    std::memcpy(VARDATA(result), object->flat, object->flat_size);
+    Assert(object->flat != nullptr && size == VARSIZE(object->flat));
+    std::memcpy(result, object->flat, VARSIZE(object->flat));
 }
 
 // The eoh_context of the expanded states of an aggregate context: one empty child of it, shared
@@ -534,13 +545,12 @@ Expanded<State>* new_expanded(MemoryContext aggregate, const std::uint8_t* bytes
     MemoryContext const token = states_context(aggregate);
     auto* const object = static_cast<Expanded<State>*>(
         allocate_in(aggregate, sizeof(Expanded<State>), alignof(Expanded<State>)));
+    ContextResource* const memory = new (object->memory_storage) ContextResource(aggregate);
     if (bytes != nullptr)
-        new (object->storage) Holder<State>(aggregate, bytes, size);
+        new (object->state_storage) State(State::deserialize(bytes, size, memory));
     else
-        new (object->storage) Holder<State>(aggregate);
-    object->memory = aggregate;
+        new (object->state_storage) State(memory);
     object->flat = nullptr;
-    object->flat_size = 0;
     EOH_init_header(&object->header, &expanded_methods<State>, token);
     return object;
 }
@@ -568,9 +578,32 @@ std::pair<const std::uint8_t*, std::size_t> flat_bytes(Datum value) {
 template <typename State>
 const State& read_state(Datum value) {
     if (Expanded<State>* const object = expanded_of<State>(value))
-        return object->holder()->state;
+        return object->state();
     const auto [bytes, size] = flat_bytes(value);
     return new_holder<State>(CurrentMemoryContext, bytes, size)->state;
+}
+
+// Our expanded object behind a read-write datum, or nullptr. The read-write datum of an
+// expanded object is the address of its header's eoh_rw_ptr (EOHPGetRWDatum), so the object's
+// address is computed from the datum instead of being loaded from the pointer stored there:
+// the CPU can then fetch the state (and through it the histogram) while it is still checking
+// that the object is ours, instead of waiting for one cache miss after another. That chain of
+// misses made grouped punctuality 11 % slower than 1.0, whose transition value is the state's
+// address. The checks are those of expanded_of(): the stored pointer is the object's header,
+// and the methods are ours (any expanded object starts with a header, so reading its methods
+// at that place is safe whatever the datum is).
+template <typename State>
+Expanded<State>* own_rw_object(Datum value) {
+    Pointer const pointer = DatumGetPointer(value);
+    if (!VARATT_IS_EXTERNAL_EXPANDED_RW(pointer))
+        return nullptr;
+    auto* const object = reinterpret_cast<Expanded<State>*>(
+        pointer - offsetof(ExpandedObjectHeader, eoh_rw_ptr));
+    varatt_expanded stored;
+    std::memcpy(&stored, VARDATA_EXTERNAL(pointer), sizeof stored);
+    if (stored.eohptr != &object->header || object->header.eoh_methods != &expanded_methods<State>)
+        return nullptr;
+    return object;
 }
 
 // The state of argument `arg` for modifying: the read-write expanded object of ours it is,
@@ -580,6 +613,8 @@ Expanded<State>* writable_state(FunctionCallInfo fcinfo, int arg, MemoryContext 
     if (PG_ARGISNULL(arg))
         return new_expanded<State>(context);
     const Datum value = PG_GETARG_DATUM(arg);
+    if (Expanded<State>* const mine = own_rw_object<State>(value))
+        return mine;  // always after the first row: see states_context()
     Expanded<State>* const object = expanded_of<State>(value);
     if (object != nullptr && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(value)))
         return object;  // always: see states_context()
@@ -588,7 +623,7 @@ Expanded<State>* writable_state(FunctionCallInfo fcinfo, int arg, MemoryContext 
         return new_expanded<State>(context, bytes, size);
     }
     Expanded<State>* const copy = new_expanded<State>(context);
-    copy->holder()->state.merge(object->holder()->state);
+    copy->state().merge(object->state());
     return copy;
 }
 
@@ -611,12 +646,12 @@ Datum expanded_combine(FunctionCallInfo fcinfo) {
         if (Expanded<State>* const mine = expanded_of<State>(PG_GETARG_DATUM(0))) {
             const State& theirs = read_state<State>(PG_GETARG_DATUM(1));
             mine->modified();
-            if (&theirs == &mine->holder()->state) {  // combine(x, x): merge a copy
+            if (&theirs == &mine->state()) {  // combine(x, x): merge a copy
                 const std::vector<std::uint8_t> bytes = theirs.serialize();
-                mine->holder()->state.merge(
+                mine->state().merge(
                     new_holder<State>(CurrentMemoryContext, bytes.data(), bytes.size())->state);
             } else {
-                mine->holder()->state.merge(theirs);
+                mine->state().merge(theirs);
             }
             return rw_datum(mine->header);
         }
@@ -629,13 +664,13 @@ Datum expanded_combine(FunctionCallInfo fcinfo) {
             merged = &new_holder<State>(work.context())->state;
         } else if (Expanded<State>* const mine = expanded_of<State>(PG_GETARG_DATUM(0))) {
             merged = &new_holder<State>(work.context())->state;
-            merged->merge(mine->holder()->state);
+            merged->merge(mine->state());
         } else {
             const auto [data, size] = flat_bytes(PG_GETARG_DATUM(0));
             merged = &new_holder<State>(work.context(), data, size)->state;
         }
         if (Expanded<State>* const theirs = expanded_of<State>(PG_GETARG_DATUM(1))) {
-            merged->merge(theirs->holder()->state);
+            merged->merge(theirs->state());
         } else {
             const auto [data, size] = flat_bytes(PG_GETARG_DATUM(1));
             merged->merge(new_holder<State>(work.context(), data, size)->state);
@@ -707,7 +742,7 @@ template <typename State>
 std::vector<std::uint8_t> serialized(Datum value) {
     if constexpr (std::is_constructible_v<State, std::pmr::memory_resource*>) {
         if (Expanded<State>* const object = expanded_of<State>(value))
-            return object->holder()->state.serialize();
+            return object->state().serialize();
     }
     const auto [bytes, size] = flat_bytes(value);
     return {bytes, bytes + size};
@@ -814,7 +849,7 @@ Datum railway_punctuality_state_transfn(PG_FUNCTION_ARGS) {
         Expanded<PunctualityState>* const object =
             writable_state<PunctualityState>(fcinfo, 0, context);
         object->modified();
-        object->holder()->state.add(timestamp_arg(fcinfo, 1), timestamp_arg(fcinfo, 2), on_time_within);
+        object->state().add(timestamp_arg(fcinfo, 1), timestamp_arg(fcinfo, 2), on_time_within);
         return rw_datum(object->header);
     });
 }
@@ -844,7 +879,7 @@ Datum railway_operation_days_state_transfn(PG_FUNCTION_ARGS) {
         const Timestamp timestamp = PG_GETARG_TIMESTAMP(1);
         Expanded<DaySet>* const object = writable_state<DaySet>(fcinfo, 0, context);
         object->modified();
-        object->holder()->state.add(timestamp);
+        object->state().add(timestamp);
         return rw_datum(object->header);
     });
 }

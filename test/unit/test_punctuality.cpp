@@ -671,5 +671,41 @@ TEST(Punctuality, AllocatesOnlyFromTheGivenResource) {
     EXPECT_EQ(memory.live, 0u);
 }
 
+TEST(Punctuality, StateIsSmallAndTakesNothingBeforeItsFirstMeasuredRow) {
+    // The per-group value of hash aggregation: 88 bytes, no allocation for a state without
+    // measured rows, the sparse minutes only once a minute falls outside the window.
+    EXPECT_LE(sizeof(PunctualityState), 88u);
+    test_support::CountingResource memory;
+    PunctualityState state(&memory);
+    state.add(kMorning, std::nullopt);
+    EXPECT_EQ(memory.live, 0u);
+    state.add(kMorning, kMorning + 3 * kMinute);
+    EXPECT_EQ(memory.live, 64 * sizeof(std::int64_t));
+    state.add(kMorning, kMorning + 100'000 * kMinute);
+    EXPECT_EQ(state.sparse_minutes(), 1u);
+    EXPECT_EQ(state.histogram_bytes(), memory.live);
+}
+
+TEST(Punctuality, MovingAStateTakesItsMemoryOver) {
+    test_support::CountingResource memory;
+    {
+        PunctualityState state(&memory);
+        for (std::int64_t m : {-3, 0, 2, 90'000})
+            state.add(kMorning, kMorning + m * kMinute);
+        const PunctualityStats before = state.stats();  // (merges the pending outlier first)
+        const std::size_t held = memory.live;
+        PunctualityState moved(std::move(state));
+        EXPECT_EQ(memory.live, held);
+        expect_identical(moved.stats(), before);
+        PunctualityState other(&memory);
+        other.add(kMorning, kMorning + 7 * kMinute);
+        other = std::move(moved);  // frees other's window
+        EXPECT_EQ(memory.live, held);
+        expect_identical(other.stats(), before);
+    }
+    EXPECT_EQ(memory.live, 0u);
+}
+
+
 }  // namespace
 }  // namespace railway
