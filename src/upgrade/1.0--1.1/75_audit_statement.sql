@@ -210,3 +210,13 @@ COMMENT ON FUNCTION railway.audit_row_history(text, integer) IS
     'The audit rows of one row (table_name as in railway.audit_log, row_id its id), oldest first, with new_row filled in for a schedule''s INSERT (recorded without image): the old_row of the row''s next change, or the row as it is now when nothing changed it since. For railway_admin.';
 REVOKE ALL ON FUNCTION railway.audit_row_history(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION railway.audit_row_history(text, integer) TO railway_admin;
+
+-- Every audited row adds an entry to each index: the history of a row is found by its id alone
+-- (table_name is checked on the few rows an id has), and changes by time through a BRIN index,
+-- since changed_at grows with the log. Rebuilt once, here, over the log 1.0 wrote.
+DROP INDEX railway.idx_audit_log_row;
+DROP INDEX railway.idx_audit_log_changed_at;
+CREATE INDEX idx_audit_log_row ON railway.audit_log (row_id);
+CREATE INDEX idx_audit_log_changed_at ON railway.audit_log USING brin (changed_at) WITH (autosummarize = on);
+COMMENT ON INDEX railway.idx_audit_log_row IS 'History of one row (by row_id; the query also names table_name).';
+COMMENT ON INDEX railway.idx_audit_log_changed_at IS 'Changes by time (BRIN: changed_at grows with the log).';
