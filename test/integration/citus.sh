@@ -313,6 +313,13 @@ in_block "find_conflicts() with conflicts written in, in a transaction block"
 [ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" -gt 0 ] || fail "find_conflicts() found nothing on the cluster"
 train=$(single -c 'SELECT min(train_id) FROM railway.find_conflicts()')
 same "find_conflicts($train) with conflicts written in" "SELECT * FROM railway.find_conflicts($train)"
+# validate_schedule() called from the coordinator with constants (as an application does), for
+# every conflicting row written in and every 50th other one: the same message or NULL.
+probe=$(single -c "SELECT string_agg(format('SELECT %s AS id, railway.validate_schedule(%s) AS problem', id, id), ' UNION ALL ')
+                   FROM railway.schedules WHERE id >= 900000 OR id % 50 = 7")
+same "validate_schedule()" "$probe"
+[ "$(coord -c "SELECT count(*) FROM ($probe) p WHERE problem IS NOT NULL")" -gt 0 ] \
+    || fail "validate_schedule() found no conflict on the cluster"
 pairs=$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')
 echo "find_conflicts() on the cluster: $pairs pairs, pushed down per shard"
 # A statement that has written (a function, here a DO block, outside a transaction block) sees
