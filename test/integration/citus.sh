@@ -16,7 +16,9 @@
 #      train; two sessions inserting a conflicting pair of one train at once: one commits, the
 #      other fails with 23P01; two trains on different workers at once: both commit;
 #   5. with the validation bypassed on both (as for an audit of a feed), conflicting pairs
-#      written in are found by find_conflicts() on the cluster exactly as on one server;
+#      written in are found by find_conflicts() on the cluster exactly as on one server, and
+#      validate_schedule() says the same; the railway roles log in through the coordinator: a
+#      viewer reads and may not write, an operator records actual times and plans runs;
 #   6. a worker at another railway version, then a worker stopped: health() says unhealthy
 #      and names it; find_conflicts() fails with a worker down (it never answers with the pairs
 #      of the reachable shards only).
@@ -337,6 +339,30 @@ END \$\$" 2>&1 || true; } | sed -n 's/.*NOTICE:  pairs //p')
 [ -n "$own" ] && [ "$own" -gt "$pairs" ] || fail "find_conflicts() after a write in the same statement: $own pairs, not more than $pairs"
 [ "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" = "$pairs" ] || fail "the DO block was not rolled back"
 echo "a statement's own write: find_conflicts() sees it ($own pairs)"
+
+# 5b. The railway roles through the coordinator, as their members log in (Citus propagates roles
+#    and grants to the workers and their shards): a viewer reads conflicts and reports and may
+#    not write; an operator records actual times (trigger record_run on a shard) and plans runs.
+coord -c "CREATE ROLE citus_railway_viewer LOGIN IN ROLE railway_viewer" \
+      -c "CREATE ROLE citus_railway_operator LOGIN IN ROLE railway_operator" >/dev/null
+as_role() { local role=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${CITUS_PORTS[0]}" -d "$CITUS_DB" -U "$role" "$@"; }
+[ "$(as_role citus_railway_viewer -c 'SELECT count(*) FROM railway.find_conflicts()')" = "$(coord -c 'SELECT count(*) FROM railway.find_conflicts()')" ] \
+    || fail "a viewer's find_conflicts() differs from the superuser's on the cluster"
+[ "$(as_role citus_railway_viewer -c "SELECT count(*) FROM railway.schedule_overview($since)")" = "$(coord -c "SELECT count(*) FROM railway.schedule_overview($since)")" ] \
+    || fail "a viewer's schedule_overview() differs from the superuser's on the cluster"
+if as_role citus_railway_viewer -c "UPDATE railway.schedules SET status = 'delayed' WHERE id = (SELECT min(id) FROM railway.schedules)" 2>"$work/viewer.log"; then
+    fail "a viewer updated a schedule on the cluster"
+fi
+grep -q 'permission denied' "$work/viewer.log" || { cat "$work/viewer.log"; fail "the viewer's update failed for another reason"; }
+op_id=$(coord -c "SELECT r.schedule_id FROM railway.runs r WHERE r.run_date = '$window' AND r.actual_departure IS NULL AND r.status = 'scheduled' ORDER BY r.schedule_id LIMIT 1")
+op_at=$(coord -c "SELECT planned_departure + interval '2 minutes' FROM railway.runs WHERE schedule_id = $op_id AND run_date = '$window'")
+as_role citus_railway_operator -c "UPDATE railway.schedules SET actual_departure = '$op_at' WHERE id = $op_id" \
+    || fail "an operator could not record an actual time through the coordinator"
+[ "$(coord -c "SELECT actual_departure - planned_departure FROM railway.runs WHERE schedule_id = $op_id AND run_date = '$window'")" = "00:02:00" ] \
+    || fail "the operator's actual time was not recorded on its run"
+as_role citus_railway_operator -c "SELECT railway.plan_runs(date '$window' + 2, date '$window' + 2)" >/dev/null \
+    || fail "an operator could not plan runs through the coordinator"
+echo "roles through the coordinator: a viewer reads and may not write; an operator records and plans runs"
 
 # 6. A worker at another railway version (its catalog says so, for the test): health() is
 #    unhealthy and names it. Then a worker down: health() says so, and find_conflicts() fails
