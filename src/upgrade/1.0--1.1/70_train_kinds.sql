@@ -45,61 +45,7 @@ COMMENT ON FUNCTION railway.first_conflict(railway.service_pattern, railway.serv
 COMMENT ON FUNCTION railway.find_conflicts(integer) IS
     'Every pair of active (not cancelled) schedules of the same train that conflict (by the train''s kind: a numbered train''s runs only on the same departure date), once, with the earliest overlapping window; for one train, or for all when train_id is NULL. O(n log n + pairs).';
 
-CREATE OR REPLACE FUNCTION railway.check_schedule_conflicts(
-        train_id integer, scheduled_departure timestamp, scheduled_arrival timestamp,
-        running_days boolean[], effective_start_date timestamp, effective_end_date timestamp,
-        exclude_id integer DEFAULT NULL)
-    RETURNS SETOF railway.schedule_conflict
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    proposed railway.service_pattern;
-BEGIN
-    IF check_schedule_conflicts.train_id IS NULL THEN
-        RAISE EXCEPTION 'train_id must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Conflicts are between schedules of the same train.';
-    END IF;
-    -- Validates the proposed schedule (NULLs, arrival after departure, running days, dates).
-    proposed := railway.service_pattern(check_schedule_conflicts.scheduled_departure,
-                                        check_schedule_conflicts.scheduled_arrival,
-                                        check_schedule_conflicts.running_days,
-                                        check_schedule_conflicts.effective_start_date,
-                                        check_schedule_conflicts.effective_end_date);
-    -- The same as a run of the train's kind, which decides the conflict rule (numbered, the
-    -- default, when the train does not exist: it then has no schedules anyway).
-    proposed := railway.service_pattern(check_schedule_conflicts.scheduled_departure,
-                                        check_schedule_conflicts.scheduled_arrival,
-                                        check_schedule_conflicts.running_days,
-                                        check_schedule_conflicts.effective_start_date,
-                                        check_schedule_conflicts.effective_end_date,
-                                        COALESCE((SELECT t.kind FROM railway.trains t
-                                                  WHERE t.id OPERATOR(pg_catalog.=) check_schedule_conflicts.train_id),
-                                                 'numbered'));
-    RETURN QUERY
-    SELECT s.id, s.train_id, s.departure_location_id, s.arrival_location_id,
-           s.scheduled_departure, s.scheduled_arrival, s.actual_departure, s.actual_arrival,
-           s.status, s.is_cancelled, s.running_days, s.effective_start_date, s.effective_end_date,
-           t.train_number, dl.name, al.name,
-           railway.first_conflict(proposed, c.pattern)
-    FROM railway.schedules s
-    CROSS JOIN LATERAL (SELECT railway.service_pattern(s.scheduled_departure, s.scheduled_arrival,
-                                                       s.running_days, s.effective_start_date,
-                                                       s.effective_end_date, s.train_kind) AS pattern) c
-    JOIN railway.trains t ON t.id = s.train_id
-    JOIN railway.locations dl ON dl.id = s.departure_location_id
-    JOIN railway.locations al ON al.id = s.arrival_location_id
-    WHERE s.train_id = check_schedule_conflicts.train_id
-      AND NOT s.is_cancelled AND s.status <> 'cancelled'
-      AND (check_schedule_conflicts.exclude_id IS NULL OR s.id <> check_schedule_conflicts.exclude_id)
-      AND c.pattern OPERATOR(railway.&&) proposed
-    ORDER BY lower(railway.first_conflict(proposed, c.pattern)), s.id;
-END
-$$;
-COMMENT ON FUNCTION railway.check_schedule_conflicts(integer, timestamp, timestamp, boolean[], timestamp, timestamp, integer) IS
-    'The active schedules of a train that a proposed schedule would conflict with (exact: running days, effective dates, overnight runs, and the train''s kind: a numbered train''s runs only on the same departure date), earliest conflict first; exclude_id skips the row being edited.';
+-- railway.check_schedule_conflicts() (the train's kind) gets its final body in 80_citus.sql.
 
 -- The exclusion constraint reads the train's kind from train_kind.
 ALTER TABLE railway.schedules DROP CONSTRAINT schedules_no_overlapping_runs;

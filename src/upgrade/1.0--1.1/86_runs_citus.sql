@@ -581,3 +581,5 @@ BEGIN
         'recommendations', to_jsonb(recommendations));
 END
 $function$;
+COMMENT ON FUNCTION railway.health(float8, float8, float8, interval, bigint) IS
+    'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), runPartitions (partitions of railway.runs: the current or next month missing is a warning once runs are in use; rows in the default partition or a partition without its primary key are errors), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. On a Citus cluster also checks.cluster (railway.cluster_nodes(): on the coordinator every node, reachable or not, its railway version, equal to the coordinator''s or not, its shard counts of schedules and runs); an unreachable node or another version makes the status unhealthy. Without Citus there is no checks.cluster. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';
