@@ -44,10 +44,8 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TABLE railway.%I PARTITION OF railway.runs FOR VALUES FROM (%L) TO (%L)',
                                   partition_name, month_start,
                                   (month_start OPERATOR(pg_catalog.+) interval '1 month')::date);
-        EXECUTE pg_catalog.format('ALTER TABLE railway.%I ADD CONSTRAINT %I PRIMARY KEY (train_id, schedule_id, run_date)',
+        EXECUTE pg_catalog.format('ALTER TABLE railway.%I ADD CONSTRAINT %I PRIMARY KEY (schedule_id, run_date, train_id)',
                                   partition_name, partition_name OPERATOR(pg_catalog.||) '_pkey');
-        EXECUTE pg_catalog.format('CREATE INDEX %I ON railway.%I (schedule_id, run_date)',
-                                  partition_name OPERATOR(pg_catalog.||) '_schedule', partition_name);
         -- The conflict search of the trigger validate_run: a train's runs by planned times.
         EXECUTE pg_catalog.format('CREATE INDEX %I ON railway.%I (train_id, planned_departure, planned_arrival)',
                                   partition_name OPERATOR(pg_catalog.||) '_train_departure', partition_name);
@@ -59,7 +57,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION railway.create_run_partitions(integer, date) IS
-    'Makes the monthly partitions of railway.runs for the month of from_date and the months_ahead (0 to 120) months after it that do not exist yet, each with its primary key (train_id, schedule_id, run_date) an index on (schedule_id, run_date) and one on (train_id, planned_departure, planned_arrival) for the conflict search; returns the partitions it made. One call for pg_cron, e.g. monthly.';
+    'Makes the monthly partitions of railway.runs for the month of from_date and the months_ahead (0 to 120) months after it that do not exist yet, each with its primary key (schedule_id, run_date, train_id), which also serves the lookups by schedule, and an index on (train_id, planned_departure, planned_arrival) for the conflict search; returns the partitions it made. One call for pg_cron, e.g. monthly.';
 
 COMMENT ON FUNCTION railway.validate_run_trigger() IS
     'Trigger function of railway.runs (C++): fills in train_id and the planned times from the schedule, and refuses a run of an unknown schedule (23503), a planned run on a date its schedule does not run (23514), bad times or statuses, a planned departure more than a day from the run date or a run longer than 10 days (23514), another train than the schedule''s, a run outside every partition, and a run that conflicts with another run of its train (23P01).';

@@ -219,7 +219,7 @@ COMMENT ON TRIGGER record_run ON railway.schedules IS
 -- A run moved to another month (run_date changed across partitions) is, for PostgreSQL, a
 -- DELETE from one partition and an INSERT into another: it is audited as the DELETE of the old
 -- row (and the INSERT of the new one when it is an extra run).
--- A run's key is (train_id, schedule_id, run_date); audit_log.row_id is an integer, so a run's
+-- A run's key is (schedule_id, run_date, train_id); audit_log.row_id is an integer, so a run's
 -- audit row has table_name 'runs', row_id = its schedule_id, and its run_date (and every
 -- other column) in old_row / new_row. INSERT, UPDATE and DELETE are row-level triggers (cloned
 -- onto every partition, so writes made to a partition directly are audited too) with WHEN
@@ -305,7 +305,7 @@ JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 CROSS JOIN LATERAL (SELECT pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound) AS b
 WHERE i.inhparent = 'railway.runs'::regclass;
 COMMENT ON VIEW railway.run_partitions IS
-    'The partitions of railway.runs: name, run dates from_date (inclusive) to to_date (exclusive), whether it is the default partition, whether it has its primary key (train_id, schedule_id, run_date), estimated rows (NULL before the first ANALYZE) and size.';
+    'The partitions of railway.runs: name, run dates from_date (inclusive) to to_date (exclusive), whether it is the default partition, whether it has its primary key (schedule_id, run_date, train_id), estimated rows (NULL before the first ANALYZE) and size.';
 
 -- 4. Old history goes a partition at a time, never by row deletes.
 CREATE FUNCTION railway.drop_run_partitions(older_than interval, detach boolean DEFAULT false)

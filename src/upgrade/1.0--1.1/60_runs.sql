@@ -12,7 +12,7 @@
 -- and not on the partitioned table: pg_restore attaches a dumped partition before creating its
 -- indexes, and an index of the (extension-owned, already present) partitioned table would be
 -- cloned onto it first, so the dump's own CREATE INDEX / ADD PRIMARY KEY would fail. Each
--- partition's primary key (train_id, schedule_id, run_date) contains the partition key, so it
+-- partition's primary key (schedule_id, run_date, train_id) contains the partition key, so it
 -- makes (schedule, run date) unique across the whole table, and it contains train_id, the
 -- column Citus would distribute by.
 
@@ -110,10 +110,8 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TABLE railway.%I PARTITION OF railway.runs FOR VALUES FROM (%L) TO (%L)',
                                   partition_name, month_start,
                                   (month_start OPERATOR(pg_catalog.+) interval '1 month')::date);
-        EXECUTE pg_catalog.format('ALTER TABLE railway.%I ADD CONSTRAINT %I PRIMARY KEY (train_id, schedule_id, run_date)',
+        EXECUTE pg_catalog.format('ALTER TABLE railway.%I ADD CONSTRAINT %I PRIMARY KEY (schedule_id, run_date, train_id)',
                                   partition_name, partition_name OPERATOR(pg_catalog.||) '_pkey');
-        EXECUTE pg_catalog.format('CREATE INDEX %I ON railway.%I (schedule_id, run_date)',
-                                  partition_name OPERATOR(pg_catalog.||) '_schedule', partition_name);
         EXECUTE pg_catalog.format('COMMENT ON TABLE railway.%I IS %L', partition_name,
                                   'Runs of ' OPERATOR(pg_catalog.||) pg_catalog.to_char(month_start, 'YYYY-MM')
                                   OPERATOR(pg_catalog.||) ' (a partition of railway.runs made by railway.create_run_partitions()).');
@@ -122,7 +120,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION railway.create_run_partitions(integer, date) IS
-    'Makes the monthly partitions of railway.runs for the month of from_date and the months_ahead (0 to 120) months after it that do not exist yet, each with its primary key (train_id, schedule_id, run_date) and an index on (schedule_id, run_date); returns the partitions it made. One call for pg_cron, e.g. monthly.';
+    'Makes the monthly partitions of railway.runs for the month of from_date and the months_ahead (0 to 120) months after it that do not exist yet, each with its primary key (schedule_id, run_date, train_id); returns the partitions it made. One call for pg_cron, e.g. monthly.';
 
 CREATE FUNCTION railway.plan_runs(from_date date, to_date date, train_id integer DEFAULT NULL)
     RETURNS bigint

@@ -449,7 +449,7 @@ BEGIN
     END IF;
     FOR r IN SELECT unnest(without_key) AS t LOOP
         recommendations := recommendations || format(
-            'Partition %s of railway.runs has no primary key (train_id, schedule_id, run_date): add it (ALTER TABLE %s ADD PRIMARY KEY (train_id, schedule_id, run_date)); partitions made by railway.create_run_partitions() have it.',
+            'Partition %s of railway.runs has no primary key (schedule_id, run_date, train_id): add it (ALTER TABLE %s ADD PRIMARY KEY (schedule_id, run_date, train_id)); partitions made by railway.create_run_partitions() have it.',
             r.t, r.t);
     END LOOP;
     IF runs_warn THEN

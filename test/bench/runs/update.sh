@@ -51,8 +51,7 @@ BEGIN
         m := (date_trunc('month', DATE '$FROM') + make_interval(months => i))::date;
         EXECUTE format('CREATE TABLE %I PARTITION OF bench_runs_plain FOR VALUES FROM (%L) TO (%L)',
                        'plain_' || to_char(m, 'YYYY_MM'), m, (m + interval '1 month')::date);
-        EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (train_id, schedule_id, run_date)', 'plain_' || to_char(m, 'YYYY_MM'));
-        EXECUTE format('CREATE INDEX ON %I (schedule_id, run_date)', 'plain_' || to_char(m, 'YYYY_MM'));
+        EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (schedule_id, run_date, train_id)', 'plain_' || to_char(m, 'YYYY_MM'));
         EXECUTE format('CREATE INDEX ON %I (train_id, planned_departure, planned_arrival)', 'plain_' || to_char(m, 'YYYY_MM'));
     END LOOP;
 END \$\$;
