@@ -133,6 +133,52 @@ SELECT pg_temp.raised($$EXECUTE extra(4405, '2025-01-23', '2025-01-23 12:30', '2
 DEALLOCATE retime;
 DEALLOCATE extra;
 
+-- 9. plan_runs checks its runs in bulk against the runs the train has around the window (up to
+-- 12 days before and after it). RAKE-4402: an extra run of schedule 4404 from Saturday 8 February
+-- 10:00 to Monday 10 February 04:30, before the window of the next plan_runs; planning that week
+-- is refused for the Monday 04:00 run it overlaps (nothing is planned).
+INSERT INTO railway.runs (schedule_id, run_date, planned_departure, planned_arrival, kind)
+VALUES (4404, '2025-02-08', '2025-02-08 10:00', '2025-02-10 04:30', 'extra');
+SELECT pg_temp.raised($$SELECT railway.plan_runs('2025-02-10', '2025-02-14', 4402)$$);
+SELECT count(*) AS planned_after_refusal FROM railway.runs WHERE train_id = 4402 AND run_date >= '2025-02-10';
+-- Ending at 04:00 it is back-to-back with the Monday run: the week is planned (5 + 5 runs), then
+-- nothing more when planned again.
+UPDATE railway.runs SET planned_arrival = '2025-02-10 04:00' WHERE schedule_id = 4404 AND run_date = '2025-02-08';
+SELECT railway.plan_runs('2025-02-10', '2025-02-14', 4402) AS vehicle_week,
+       railway.plan_runs('2025-02-10', '2025-02-14', 4402) AS vehicle_week_again;
+-- The numbered train's week (4401 and 4402 on weekdays) and a partial overlap with it.
+SELECT railway.plan_runs('2025-02-10', '2025-02-14', 4401) AS numbered_week,
+       railway.plan_runs('2025-02-13', '2025-02-17', 4401) AS numbered_overlap;
+SELECT schedule_id, count(*), min(run_date), max(run_date), bool_and(kind = 'planned') AS planned
+FROM railway.runs WHERE train_id IN (4401, 4402) AND run_date >= '2025-02-10' GROUP BY schedule_id ORDER BY schedule_id;
+
+-- 10. plan_runs writes its checked runs straight into the partitions only where that skips
+-- nothing but railway's own triggers; a trigger of the DBA on a partition (here one counting
+-- the rows it sees) makes plan_runs INSERT them, and the trigger sees every run.
+CREATE TABLE pg_temp.seen (schedule_id integer, run_date date);
+CREATE FUNCTION pg_temp.note_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO pg_temp.seen VALUES (NEW.schedule_id, NEW.run_date);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER dba_note AFTER INSERT ON railway.runs_2025_03 FOR EACH ROW EXECUTE FUNCTION pg_temp.note_run();
+SELECT railway.plan_runs('2025-02-24', '2025-03-07', 4401) AS numbered_two_weeks;
+SELECT count(*) AS seen_by_dba_trigger, min(run_date), max(run_date) FROM pg_temp.seen;
+DROP TRIGGER dba_note ON railway.runs_2025_03;
+-- Row-level security on railway.runs: its policies apply to plan_runs' runs (INSERT path).
+ALTER TABLE railway.runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY no_march ON railway.runs FOR ALL TO PUBLIC USING (true) WITH CHECK (run_date < '2025-03-10');
+SET row_security = on;
+CREATE ROLE railway_test_planner;
+GRANT railway_operator TO railway_test_planner;
+SET ROLE railway_test_planner;
+SELECT pg_temp.raised($$SELECT railway.plan_runs('2025-03-10', '2025-03-14', 4401)$$);
+RESET ROLE;
+DROP POLICY no_march ON railway.runs;
+ALTER TABLE railway.runs DISABLE ROW LEVEL SECURITY;
+DROP ROLE railway_test_planner;
+SELECT count(*) AS planned_after_policy FROM railway.runs WHERE run_date BETWEEN '2025-03-10' AND '2025-03-14';
+
 DELETE FROM railway.runs WHERE train_id IN (4401, 4402);
 DELETE FROM railway.schedules WHERE id BETWEEN 4401 AND 4405;
 DELETE FROM railway.trains WHERE id IN (4401, 4402);

@@ -23,10 +23,9 @@
 //
 // railway.plan_runs(from_date, to_date, train_id) reads the active schedules through an SPI
 // cursor, enumerates each pattern's departure dates in the window in the core
-// (for_each_departure, which polls interrupts), and inserts the runs in batches of kBatchRows
-// with one prepared statement, INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING:
-// existing runs are never touched, and the count of rows inserted is returned. The batch
-// buffers live in a memory context of the call (ScopedWorkContext).
+// (for_each_departure, which polls interrupts), checks them in bulk and inserts them in batches
+// (see "plan_runs" below): existing runs are never touched, and the count of rows inserted is
+// returned.
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/interrupts.hpp"
@@ -38,16 +37,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "datum.hpp"
 #include "memory.hpp"
 #include "runs_conflicts.hpp"
+#include "runs_write.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -59,6 +62,8 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/ruleutils.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
@@ -110,6 +115,44 @@ struct TriggerCache {
     Oid schedules_shard;
     Oid trains_shard;
 };
+
+// The runs railway.plan_runs is inserting with one statement after checking them itself (see
+// plan_runs below): while its INSERT runs, the trigger takes the next row of this list that it
+// sees as already checked, instead of reading the schedule and searching for conflicts again.
+// A row that is not exactly the next one expected (a row written by anything else while the
+// statement runs) is checked in full as always. Plain data, set and cleared by plan_runs only.
+struct CheckedRuns {
+    const Datum* schedule;
+    const Datum* date;
+    const Datum* train;
+    const Datum* departure;
+    const Datum* arrival;
+    size_t size;
+    size_t next;
+};
+CheckedRuns* checked_runs = nullptr;
+
+bool text_equals(Datum value, const char* expected, size_t length) {
+    const auto* t = reinterpret_cast<const text*>(DatumGetPointer(value));
+    if (VARATT_IS_EXTENDED(t) && !VARATT_IS_SHORT(t)) return false;  // compressed or external: not ours
+    return VARSIZE_ANY_EXHDR(t) == length && memcmp(VARDATA_ANY(t), expected, length) == 0;
+}
+
+// Whether the row about to be inserted is the next of checked_runs (and takes it).
+bool is_next_checked_run(const Datum* value, const bool* isnull) {
+    CheckedRuns* const c = checked_runs;
+    if (c == nullptr || c->next >= c->size) return false;
+    const size_t i = c->next;
+    if (isnull[kTrainId] || isnull[kPlannedDeparture] || isnull[kPlannedArrival] || !isnull[kActualDeparture] ||
+        !isnull[kActualArrival])
+        return false;
+    if (value[kScheduleId] != c->schedule[i] || value[kRunDate] != c->date[i] || value[kTrainId] != c->train[i] ||
+        value[kPlannedDeparture] != c->departure[i] || value[kPlannedArrival] != c->arrival[i])
+        return false;
+    if (!text_equals(value[kStatus], "scheduled", 9) || !text_equals(value[kKind], "planned", 7)) return false;
+    c->next = i + 1;
+    return true;
+}
 
 // A Citus shard of a partition of railway.runs (its parent is not railway.runs itself): finds
 // the co-located shards of railway.schedules and railway.trains on this node. Runs inside
@@ -279,6 +322,9 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
                         "'), or months ahead with SELECT railway.create_run_partitions(months_ahead, from_date) "
                         "(a railway_admin call, e.g. monthly from pg_cron).");
 
+    // A run plan_runs has checked itself (its partition is a monthly one: checked above).
+    if (!is_update && checked_runs != nullptr && is_next_checked_run(value, isnull)) return tuple;
+
     const std::string status = text_of(value[kStatus]);
     const std::string kind = text_of(value[kKind]);
     const int32 schedule_id = DatumGetInt32(value[kScheduleId]);
@@ -406,9 +452,38 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
 }
 
 // --- plan_runs ---------------------------------------------------------------------------
+//
+// plan_runs reads the active schedules in blocks (kScheduleBatch, by id) and enumerates each
+// block's runs in the core. On one server it then checks the block in bulk, as the trigger
+// would row by row, and inserts it with the cheapest statement that keeps the rules:
+//   - the schedules are read FOR KEY SHARE (as the trigger reads a run's schedule), and each
+//     run passes the row rules and the span rules of the core (check_run_row, check_run_span);
+//     its date is a running date by construction (for_each_departure);
+//   - the trains of the block are locked as the trigger locks them (lock_run_train, in the
+//     order of their first schedule, as the row-by-row path would), so that no other writer of
+//     their runs can insert one until this transaction ends;
+//   - then, with the latest snapshot (the locks make it complete, whatever the isolation level),
+//     one query reads the runs those trains already have from 12 days before the window to 12
+//     days after it (a run lasts at most 10 days and departs within a day of its run date, so
+//     every run that could conflict with one of the block's is there). A run already there
+//     with the same key is left as it is and not inserted again (idempotence). If any of them
+//     could conflict with a planned run (not cancelled, schedule not cancelled, and retimed,
+//     extra, or of a schedule unknown here), the block takes the row-by-row path below;
+//     otherwise no run of the block can conflict (two untouched planned runs never do: their
+//     schedules passed the schedules' conflict rule);
+//   - the block's new runs are written in a subtransaction: straight into the partitions as
+//     COPY writes (runs_write.cpp) where that skips nothing but railway's own triggers, else
+//     with a plain INSERT from arrays whose trigger takes them as checked (checked_runs). A
+//     unique violation there (a run inserted meanwhile by a writer that takes no train lock: a
+//     cancelled run) rolls the subtransaction back and that batch takes the row-by-row path.
+// The row-by-row path (also every block on a Citus cluster, whose triggers fire on the
+// workers): INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING, the trigger checking
+// each run in full. Either way existing runs are never touched and the count of runs inserted
+// is returned. The buffers live in a memory context of the call (ScopedWorkContext).
 
-constexpr long kScheduleBatch = 2000;  // schedules fetched per cursor batch
+constexpr long kScheduleBatch = 500;   // schedules fetched per cursor batch: one block
 constexpr size_t kBatchRows = 20000;   // runs per INSERT
+constexpr int32 kNeighbourDays = 12;   // see above: 10 days of a run + a day either side + 1
 
 constexpr const char* kActiveSchedulesInWindow =
     "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
@@ -418,12 +493,26 @@ constexpr const char* kActiveSchedulesInWindow =
     "AND (effective_end_date IS NULL OR effective_end_date OPERATOR(pg_catalog.>=) $1::timestamp) "
     "AND ($3::integer IS NULL OR train_id OPERATOR(pg_catalog.=) $3) "
     "ORDER BY id";
+// The same, locking each schedule as it is read (one server).
+constexpr const char* kActiveSchedulesInWindowLocked =
+    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
+    "effective_start_date, effective_end_date FROM railway.schedules "
+    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled' "
+    "AND effective_start_date OPERATOR(pg_catalog.<) ($2 OPERATOR(pg_catalog.+) 1)::timestamp "
+    "AND (effective_end_date IS NULL OR effective_end_date OPERATOR(pg_catalog.>=) $1::timestamp) "
+    "AND ($3::integer IS NULL OR train_id OPERATOR(pg_catalog.=) $3) "
+    "ORDER BY id FOR KEY SHARE";
 
 constexpr const char* kInsertRuns =
     "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
     "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
     "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
     "ON CONFLICT DO NOTHING";
+// The block's runs checked in bulk: no run of them exists (a unique violation is handled).
+constexpr const char* kInsertCheckedRuns =
+    "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
+    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[]))";
 // On a Citus cluster (railway.runs distributed): Citus counts the rows it sent to the shards as
 // processed, also those ON CONFLICT skipped; the rows the INSERT returns are the ones inserted.
 constexpr const char* kInsertRunsCounted =
@@ -431,6 +520,16 @@ constexpr const char* kInsertRunsCounted =
     "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
     "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
     "ON CONFLICT DO NOTHING RETURNING 1) SELECT pg_catalog.count(*) FROM inserted";
+// The runs the block's trains already have around the window, with what the rules need of
+// their schedules (read with the latest snapshot, after the train locks).
+constexpr const char* kRunsOfTrains =
+    "SELECT r.train_id, r.schedule_id, r.run_date, r.planned_departure, r.planned_arrival, "
+    "r.kind OPERATOR(pg_catalog.=) 'planned', r.status OPERATOR(pg_catalog.=) 'cancelled', "
+    "s.id IS NOT NULL, s.is_cancelled OR s.status OPERATOR(pg_catalog.=) 'cancelled', "
+    "s.scheduled_departure, s.scheduled_arrival, s.running_days, s.effective_start_date, s.effective_end_date "
+    "FROM railway.runs r LEFT JOIN railway.schedules s ON s.id OPERATOR(pg_catalog.=) r.schedule_id "
+    "WHERE r.train_id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int4[]) "
+    "AND r.run_date OPERATOR(pg_catalog.>=) $2 AND r.run_date OPERATOR(pg_catalog.<=) $3";
 
 // Whether railway.runs is a Citus table (railway.distribute()). Called after spi_connect.
 bool runs_distributed() {
@@ -447,13 +546,7 @@ bool runs_distributed() {
 
 struct Batch {
     explicit Batch(std::pmr::memory_resource* memory)
-        : schedule(memory), date(memory), train(memory), departure(memory), arrival(memory) {
-        schedule.reserve(kBatchRows);
-        date.reserve(kBatchRows);
-        train.reserve(kBatchRows);
-        departure.reserve(kBatchRows);
-        arrival.reserve(kBatchRows);
-    }
+        : schedule(memory), date(memory), train(memory), departure(memory), arrival(memory) {}
     std::pmr::vector<Datum> schedule, date, train, departure, arrival;
     size_t size() const { return schedule.size(); }
     void clear() {
@@ -463,19 +556,40 @@ struct Batch {
         departure.clear();
         arrival.clear();
     }
+    void push(Datum s, Datum d, Datum t, Datum dep, Datum arr) {
+        schedule.push_back(s);
+        date.push_back(d);
+        train.push_back(t);
+        departure.push_back(dep);
+        arrival.push_back(arr);
+    }
 };
 
-// Inserts the batch; returns the number of runs inserted (those not there yet).
-uint64 flush(Batch& batch, SPIPlanPtr plan) {
-    if (batch.size() == 0) return 0;
-    const uint64 inserted = pg_guarded([&] {
-        const int n = static_cast<int>(batch.size());
+SPIPlanPtr prepare_plan(const char* query, int nargs, Oid* types) {
+    return pg_guarded([&] {
+        SPIPlanPtr plan = SPI_prepare(query, nargs, types);
+        if (plan == nullptr)
+            elog(ERROR, "railway: could not prepare a query of plan_runs: %s", SPI_result_code_string(SPI_result));
+        return plan;
+    });
+}
+
+// The five arrays of rows [first, first + n) of the batch, palloc'd. Runs inside pg_guarded.
+void batch_arrays(const Batch& batch, size_t first, int n, Datum args[5]) {
+    args[0] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.schedule.data() + first), n, INT4OID, 4, true, TYPALIGN_INT));
+    args[1] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.date.data() + first), n, DATEOID, 4, true, TYPALIGN_INT));
+    args[2] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.train.data() + first), n, INT4OID, 4, true, TYPALIGN_INT));
+    args[3] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.departure.data() + first), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    args[4] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.arrival.data() + first), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+// Inserts rows [first, first + n) row by row (the trigger checks each; ON CONFLICT skips the
+// existing ones); returns the number inserted.
+uint64 insert_checked_by_trigger(const Batch& batch, size_t first, size_t n, SPIPlanPtr plan) {
+    if (n == 0) return 0;
+    return pg_guarded([&] {
         Datum args[5];
-        args[0] = PointerGetDatum(construct_array(batch.schedule.data(), n, INT4OID, 4, true, TYPALIGN_INT));
-        args[1] = PointerGetDatum(construct_array(batch.date.data(), n, DATEOID, 4, true, TYPALIGN_INT));
-        args[2] = PointerGetDatum(construct_array(batch.train.data(), n, INT4OID, 4, true, TYPALIGN_INT));
-        args[3] = PointerGetDatum(construct_array(batch.departure.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-        args[4] = PointerGetDatum(construct_array(batch.arrival.data(), n, TIMESTAMPOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        batch_arrays(batch, first, static_cast<int>(n), args);
         const int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
         uint64 count = SPI_processed;
         if (rc == SPI_OK_SELECT) {  // kInsertRunsCounted
@@ -491,8 +605,118 @@ uint64 flush(Batch& batch, SPIPlanPtr plan) {
         for (Datum arg : args) pfree(DatumGetPointer(arg));
         return count;
     });
-    batch.clear();
-    return inserted;
+}
+
+// Writes rows [first, first + n), checked by plan_runs, in a subtransaction: directly into the
+// partitions where that applies (runs_write.cpp), else with a plain INSERT whose trigger takes
+// them as checked. Returns the number written, or -1 when a unique violation rolled the
+// subtransaction back (nothing written). Any other error is raised.
+int64 insert_checked_runs(const Batch& batch, size_t first, size_t n, SPIPlanPtr plan) {
+    if (n == 0) return 0;
+    return pg_guarded([&]() -> int64 {
+        const PlannedRuns runs{batch.schedule.data() + first, batch.date.data() + first, batch.train.data() + first,
+                               batch.departure.data() + first, batch.arrival.data() + first, n};
+        CheckedRuns checked{runs.schedule, runs.date, runs.train, runs.departure, runs.arrival, n, 0};
+        MemoryContext const old_context = CurrentMemoryContext;
+        ResourceOwner const old_owner = CurrentResourceOwner;
+        volatile int64 count = 0;
+        BeginInternalSubTransaction(nullptr);
+        MemoryContextSwitchTo(old_context);
+        PG_TRY();
+        {
+            count = write_planned_runs(runs);
+            if (count < 0) {
+                Datum args[5];
+                batch_arrays(batch, first, static_cast<int>(n), args);
+                checked_runs = &checked;
+                const int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
+                checked_runs = nullptr;
+                if (rc != SPI_OK_INSERT) elog(ERROR, "railway: inserting runs failed: %s", SPI_result_code_string(rc));
+                count = static_cast<int64>(SPI_processed);
+                for (Datum arg : args) pfree(DatumGetPointer(arg));
+            }
+            ReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(old_context);
+            CurrentResourceOwner = old_owner;
+        }
+        PG_CATCH();
+        {
+            checked_runs = nullptr;
+            MemoryContextSwitchTo(old_context);
+            ErrorData* error = CopyErrorData();
+            FlushErrorState();
+            RollbackAndReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(old_context);
+            CurrentResourceOwner = old_owner;
+            if (error->sqlerrcode != ERRCODE_UNIQUE_VIOLATION) ReThrowError(error);
+            FreeErrorData(error);
+            count = -1;
+        }
+        PG_END_TRY();
+        return count;
+    });
+}
+
+// A run found by kRunsOfTrains, as plan_runs judges it.
+struct NeighbourRun {
+    int32 train;
+    int32 schedule;
+    int32 date;
+    bool may_conflict;  // not cancelled, schedule not cancelled, and not an untouched planned run
+};
+
+// Reads the runs the trains have in [first_day, last_day] with the latest snapshot.
+std::pmr::vector<NeighbourRun> runs_of_trains(SPIPlanPtr plan, const std::pmr::vector<Datum>& trains, int32 first_day,
+                                              int32 last_day, std::pmr::memory_resource* memory) {
+    std::pmr::vector<NeighbourRun> found(memory);
+    const uint64 n = pg_guarded([&] {
+        Datum args[3];
+        args[0] = PointerGetDatum(construct_array(const_cast<Datum*>(trains.data()), static_cast<int>(trains.size()),
+                                                  INT4OID, 4, true, TYPALIGN_INT));
+        args[1] = DateADTGetDatum(first_day);
+        args[2] = DateADTGetDatum(last_day);
+        const int rc = SPI_execute_snapshot(plan, args, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 0);
+        if (rc != SPI_OK_SELECT) elog(ERROR, "railway: reading runs failed: %s", SPI_result_code_string(rc));
+        pfree(DatumGetPointer(args[0]));
+        return SPI_processed;
+    });
+    found.reserve(n);
+    // Patterns of the schedules seen (a train's runs come by planned departure, mixed).
+    int32 last_schedule = 0;
+    bool have_last = false;
+    ServicePattern pattern{};
+    for (uint64 i = 0; i < n; ++i) {
+        poll_interrupts();
+        bool isnull[14];
+        Datum col[14];
+        for (int c = 0; c < 14; ++c) col[c] = spi_value(i, c + 1, &isnull[c]);
+        NeighbourRun run{DatumGetInt32(col[0]), DatumGetInt32(col[1]), DatumGetDateADT(col[2]), true};
+        const bool planned = DatumGetBool(col[5]);
+        const bool cancelled = DatumGetBool(col[6]);
+        const bool has_schedule = DatumGetBool(col[7]);
+        const bool schedule_cancelled = has_schedule && !isnull[8] && DatumGetBool(col[8]);
+        if (cancelled || schedule_cancelled) {
+            run.may_conflict = false;
+        } else if (planned && has_schedule) {
+            if (!have_last || last_schedule != run.schedule) {
+                try {
+                    pattern = pattern_from_columns(isnull[9], col[9], isnull[10], col[10], isnull[11], col[11],
+                                                   isnull[12], col[12], isnull[13], col[13]);
+                    have_last = true;
+                    last_schedule = run.schedule;
+                } catch (const Error&) {
+                    have_last = false;  // a schedule the rules cannot read: judged row by row
+                }
+            }
+            if (have_last) {
+                const Window w = railway::occurrence(pattern, run.date);
+                run.may_conflict = DatumGetTimestamp(col[3]) != w.start_us || DatumGetTimestamp(col[4]) != w.end_us;
+            }
+        }
+        found.push_back(run);
+    }
+    spi_free_result();
+    return found;
 }
 
 int64 plan_runs(FunctionCallInfo fcinfo) {
@@ -519,20 +743,46 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
     const int32 train_filter = one_train ? PG_GETARG_INT32(2) : 0;
 
     ScopedWorkContext work("railway plan_runs");
-    Batch batch(work.resource());
+    std::pmr::memory_resource* const memory = work.resource();
+    Batch block(memory);
     spi_connect();
-    const char* insert_query = runs_distributed() ? kInsertRunsCounted : kInsertRuns;
-    SPIPlanPtr insert = pg_guarded([&] {
-        Oid types[5] = {INT4ARRAYOID, DATEARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID};
-        SPIPlanPtr plan = SPI_prepare(insert_query, 5, types);
-        if (plan == nullptr) elog(ERROR, "railway: could not prepare the insert of runs: %s",
-                                  SPI_result_code_string(SPI_result));
-        return plan;
-    });
+    const bool distributed = runs_distributed();
+    Oid insert_types[5] = {INT4ARRAYOID, DATEARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID};
+    SPIPlanPtr by_trigger = prepare_plan(distributed ? kInsertRunsCounted : kInsertRuns, 5, insert_types);
+    SPIPlanPtr checked_insert = nullptr;
+    SPIPlanPtr neighbours = nullptr;
+    RunConflictState* locks = nullptr;
+    if (!distributed) {
+        checked_insert = prepare_plan(kInsertCheckedRuns, 5, insert_types);
+        Oid types[3] = {INT4ARRAYOID, DATEOID, DATEOID};
+        neighbours = prepare_plan(kRunsOfTrains, 3, types);
+        locks = new_run_conflict_state(work.context());
+    }
+    // The trains locked by this call, and the trains of the current block.
+    std::pmr::unordered_set<int32> locked(memory);
+    std::pmr::vector<Datum> block_trains(memory);
+    std::pmr::unordered_set<int32> in_block(memory);
+    // Keys of the runs already there: (schedule, date) -> train.
+    std::pmr::unordered_map<uint64, int32> existing(memory);
+    std::pmr::vector<char> keep(memory);
+    Batch fresh(memory);
+    const int32 first_neighbour_day = from - kNeighbourDays;
+    const int32 last_neighbour_day = to + kNeighbourDays;
+    const auto key = [](int32 schedule, int32 date) {
+        return (static_cast<uint64>(static_cast<uint32>(schedule)) << 32) | static_cast<uint32>(date);
+    };
+
     Oid types[3] = {DATEOID, DATEOID, INT4OID};
     Datum args[3] = {DateADTGetDatum(from), DateADTGetDatum(to), Int32GetDatum(train_filter)};
     const char nulls[3] = {' ', ' ', one_train ? ' ' : 'n'};
-    Portal cursor = spi_cursor_open(kActiveSchedulesInWindow, 3, types, args, nulls);
+    // Not read-only: the cursor locks the schedules it reads (FOR KEY SHARE) on one server.
+    Portal cursor = pg_guarded([&] {
+        Portal portal = SPI_cursor_open_with_args(
+            nullptr, distributed ? kActiveSchedulesInWindow : kActiveSchedulesInWindowLocked, 3, types, args, nulls,
+            distributed, 0);
+        if (portal == nullptr) elog(ERROR, "railway: could not open a cursor");
+        return portal;
+    });
 
     uint64 created = 0;
     for (;;) {
@@ -543,6 +793,9 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
             return SPI_processed;
         });
         if (n == 0) break;
+        block.clear();
+        block_trains.clear();
+        in_block.clear();
         for (uint64 i = 0; i < n; ++i) {
             poll_interrupts();
             bool isnull[7];
@@ -560,19 +813,64 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
             }
             const Datum schedule = col[0];
             const Datum train = col[1];
+            bool any = false;
             for_each_departure(pattern, from, to, [&](int32_t day) {
                 const Window w = railway::occurrence(pattern, day);
-                batch.schedule.push_back(schedule);
-                batch.date.push_back(DateADTGetDatum(day));
-                batch.train.push_back(train);
-                batch.departure.push_back(TimestampGetDatum(w.start_us));
-                batch.arrival.push_back(TimestampGetDatum(w.end_us));
-                if (batch.size() >= kBatchRows) created += flush(batch, insert);
+                if (!distributed) {
+                    // The trigger's row and span rules (its date is a running date by construction).
+                    const RunRow row{day, "planned", "scheduled", w.start_us, w.end_us, std::nullopt, std::nullopt};
+                    check_run_row(row);
+                    check_run_span(row);
+                }
+                block.push(schedule, DateADTGetDatum(day), train, TimestampGetDatum(w.start_us),
+                           TimestampGetDatum(w.end_us));
+                any = true;
             });
+            if (any && in_block.insert(DatumGetInt32(train)).second) block_trains.push_back(train);
         }
         pg_guarded([&] { SPI_freetuptable(rows); });
+        if (block.size() == 0) continue;
+
+        if (distributed) {
+            for (size_t first = 0; first < block.size(); first += kBatchRows)
+                created += insert_checked_by_trigger(block, first, std::min(kBatchRows, block.size() - first), by_trigger);
+            continue;
+        }
+
+        // Lock the block's trains (first schedule first), then read their runs around the window.
+        for (Datum train : block_trains) {
+            const int32 t = DatumGetInt32(train);
+            if (locked.insert(t).second) lock_run_train(locks, t);
+        }
+        const std::pmr::vector<NeighbourRun> around =
+            runs_of_trains(neighbours, block_trains, first_neighbour_day, last_neighbour_day, memory);
+        bool row_by_row = false;
+        existing.clear();
+        for (const NeighbourRun& r : around) {
+            row_by_row = row_by_row || r.may_conflict;
+            if (r.date >= from && r.date <= to) existing.emplace(key(r.schedule, r.date), r.train);
+        }
+        if (row_by_row) {
+            for (size_t first = 0; first < block.size(); first += kBatchRows)
+                created += insert_checked_by_trigger(block, first, std::min(kBatchRows, block.size() - first), by_trigger);
+            continue;
+        }
+        // The block's runs that are not there yet (same key: schedule, date and train).
+        fresh.clear();
+        for (size_t i = 0; i < block.size(); ++i) {
+            if (!existing.empty()) {
+                const auto found = existing.find(key(DatumGetInt32(block.schedule[i]), DatumGetDateADT(block.date[i])));
+                if (found != existing.end() && found->second == DatumGetInt32(block.train[i])) continue;
+            }
+            fresh.push(block.schedule[i], block.date[i], block.train[i], block.departure[i], block.arrival[i]);
+        }
+        for (size_t first = 0; first < fresh.size(); first += kBatchRows) {
+            const size_t count = std::min(kBatchRows, fresh.size() - first);
+            const int64 inserted = insert_checked_runs(fresh, first, count, checked_insert);
+            created += inserted >= 0 ? static_cast<uint64>(inserted)
+                                     : insert_checked_by_trigger(fresh, first, count, by_trigger);
+        }
     }
-    created += flush(batch, insert);
     spi_cursor_close(cursor);
     spi_finish();
     return static_cast<int64>(created);

@@ -178,15 +178,10 @@ void choose_path(Part& part) {
     table_close(rel, AccessShareLock);
 }
 
-// The statement's set-up: railway.runs, railway.trains and the partitions. Runs inside pg_guarded.
-void prepare(RunConflictState& state, Relation rel) {
+// railway.trains (or its shard): its relation, primary key and kind column, for the lock. Runs
+// inside pg_guarded.
+void find_trains(RunConflictState& state) {
     const Oid railway = get_namespace_oid("railway", false);
-    state.root = get_relname_relid("runs", railway);
-    // On a Citus worker the root is the shard of railway.runs whose partition (shard) fired.
-    if (state.shard && rel->rd_rel->relispartition) state.root = get_partition_parent(RelationGetRelid(rel), true);
-    if (!OidIsValid(state.root) || !rel->rd_rel->relispartition ||
-        get_partition_parent(RelationGetRelid(rel), true) != state.root)
-        elog(ERROR, "railway: validate_run must fire on a partition of railway.runs");
     state.trains_relid = InvalidOid;
     const Oid trains = state.shard ? state.trains_shard : get_relname_relid("trains", railway);
     if (OidIsValid(trains)) {
@@ -206,6 +201,18 @@ void prepare(RunConflictState& state, Relation rel) {
         }
         table_close(trains_relation, AccessShareLock);
     }
+}
+
+// The statement's set-up: railway.runs, railway.trains and the partitions. Runs inside pg_guarded.
+void prepare(RunConflictState& state, Relation rel) {
+    const Oid railway = get_namespace_oid("railway", false);
+    state.root = get_relname_relid("runs", railway);
+    // On a Citus worker the root is the shard of railway.runs whose partition (shard) fired.
+    if (state.shard && rel->rd_rel->relispartition) state.root = get_partition_parent(RelationGetRelid(rel), true);
+    if (!OidIsValid(state.root) || !rel->rd_rel->relispartition ||
+        get_partition_parent(RelationGetRelid(rel), true) != state.root)
+        elog(ERROR, "railway: validate_run must fire on a partition of railway.runs");
+    find_trains(state);
     Relation root = table_open(state.root, AccessShareLock);
     const PartitionDesc desc = RelationGetPartitionDesc(root, true);
     const PartitionBoundInfo bounds = desc->boundinfo;
@@ -437,6 +444,16 @@ void set_run_conflict_shards(RunConflictState* state, const char* schedules, Oid
     state->shard = true;
     state->schedules = schedules;
     state->trains_shard = trains;
+}
+
+bool lock_run_train(RunConflictState* state, int32 train) {
+    return pg_guarded([&] {
+        if (!OidIsValid(state->root)) {
+            state->root = get_relname_relid("runs", get_namespace_oid("railway", false));
+            find_trains(*state);
+        }
+        return lock_train(*state, train);
+    });
 }
 
 void check_run_conflicts(RunConflictState* state, Relation rel, int32 train, const RunSlot& run, bool untouched,

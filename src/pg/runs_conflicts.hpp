@@ -25,6 +25,11 @@ RunConflictState* new_run_conflict_state(MemoryContext statement_memory);
 // shard of the reference table railway.trains on this node; InvalidOid: an advisory lock).
 void set_run_conflict_shards(RunConflictState* state, const char* schedules, Oid trains);
 
+// For railway.plan_runs, which checks the runs it makes in bulk (runs.cpp): locks `train` as
+// check_run_conflicts does (one server: its row in railway.trains, else the advisory lock) and
+// returns whether it is numbered.
+bool lock_run_train(RunConflictState* state, int32 train);
+
 // Locks `train` (its row in railway.trains, as the schedules' trigger does) and looks for a
 // run of that train that conflicts with `run` (kind planned and untouched: `untouched`),
 // in every partition of railway.runs that may hold one; throws the 23P01 error naming it.
