@@ -177,6 +177,58 @@ WHERE t.train_number = '101' AND r.run_date BETWEEN CURRENT_DATE - 7 AND CURRENT
 ORDER BY r.planned_departure
 ) AS readme_query ORDER BY run_date;
 
+-- The reports read the runs natively (railway.run_report_scan(), src/pg/run_reports.cpp) where
+-- that skips nothing and run their SQL otherwise; both give the same rows. Row-level security on
+-- railway.runs (a policy letting every role see every run) makes a viewer's reports take the SQL.
+CREATE FUNCTION pg_temp.raised(statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    state text; message text; detail text; hint text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    RETURN format('%s: %s | %s | %s', state, message, detail, hint);
+END $$;
+SELECT railway.run_report_scan() AS native_for_the_owner;
+CREATE TEMP TABLE native_reports AS
+SELECT since, 'overview' AS report, to_jsonb(o) AS row FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.schedule_overview(since) AS o
+UNION ALL SELECT since, 'utilization', to_jsonb(u) FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.train_utilization(since) AS u
+UNION ALL SELECT since, 'routes', to_jsonb(r) FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.route_performance(since) AS r
+UNION ALL SELECT since, 'peaks', to_jsonb(p) FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.peak_hours(since) AS p;
+ALTER TABLE railway.runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY every_run ON railway.runs FOR SELECT TO PUBLIC USING (true);
+CREATE ROLE railway_test_report_reader;
+GRANT railway_viewer TO railway_test_report_reader;
+SET ROLE railway_test_report_reader;
+SELECT railway.run_report_scan() AS native_under_row_security;
+SELECT pg_temp.raised($$SELECT * FROM railway.run_report_groups('2025-01-01', 'day')$$);
+CREATE TEMP TABLE sql_reports AS
+SELECT since, 'overview' AS report, to_jsonb(o) AS row FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.schedule_overview(since) AS o
+UNION ALL SELECT since, 'utilization', to_jsonb(u) FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.train_utilization(since) AS u
+UNION ALL SELECT since, 'routes', to_jsonb(r) FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.route_performance(since) AS r
+UNION ALL SELECT since, 'peaks', to_jsonb(p) FROM (VALUES (DATE '2025-01-01'), (DATE '2025-03-03')) AS w(since),
+       railway.peak_hours(since) AS p;
+RESET ROLE;
+SELECT since, report, count(*) AS report_rows FROM native_reports GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT (SELECT count(*) FROM (SELECT * FROM native_reports EXCEPT ALL SELECT * FROM sql_reports) AS x) AS only_native,
+       (SELECT count(*) FROM (SELECT * FROM sql_reports EXCEPT ALL SELECT * FROM native_reports) AS x) AS only_sql;
+DROP TABLE sql_reports, native_reports;
+DROP POLICY every_run ON railway.runs;
+ALTER TABLE railway.runs DISABLE ROW LEVEL SECURITY;
+DROP ROLE railway_test_report_reader;
+-- A grouping the scan does not know.
+SELECT pg_temp.raised($$SELECT * FROM railway.run_report_groups('2025-01-01', 'week')$$);
+
 -- Clean up: runs and their partitions, the timetable.
 DO $$
 DECLARE p regclass;

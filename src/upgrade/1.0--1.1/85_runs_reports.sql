@@ -2,6 +2,26 @@
 -- rows; same signatures and result columns as 1.0. These are their final bodies (they replace
 -- the PL/pgSQL bodies of 80_citus.sql); src/sql/71_reports.sql has the same text.
 
+-- The native scan of the reports (src/pg/run_reports.cpp, README "Analytics on runs"): one read
+-- of the window's runs from the heap, grouped by day, train, route or hour, with the figures the
+-- aggregates would give. The reports use it where it applies (railway.run_report_scan()) and
+-- their SQL otherwise (row-level security, column privileges only, a Citus coordinator).
+CREATE FUNCTION railway.run_report_scan() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'railway_run_report_scan'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION railway.run_report_scan() IS
+    'Whether the reports read railway.runs natively for the current user: SELECT on railway.runs and railway.schedules, no row-level security for the user on them, railway.runs range-partitioned into plain tables and not distributed by Citus. Otherwise the reports run their SQL.';
+
+CREATE FUNCTION railway.run_report_groups(since date, by text)
+    RETURNS TABLE (group_day date, group_train integer, group_departure_location integer,
+                   group_arrival_location integer, group_hour integer, runs bigint, completed bigint,
+                   delayed bigint, cancelled bigint, operation_days bigint, avg_duration_min float8,
+                   departures bigint, avg_delay_min float8, on_time_pct float8, p90_delay_min float8)
+    AS 'MODULE_PATHNAME', 'railway_run_report_groups'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION railway.run_report_groups(date, text) IS
+    'The runs with a run date from since on, read once from the heap and grouped by ''day'' (group_day: runs, completed, delayed, cancelled = the run or its schedule cancelled, punctuality of the arrivals), ''train'' (group_train: runs, operation_days, avg_duration_min planned, punctuality), ''route'' (the schedule''s group_departure_location and group_arrival_location: runs, punctuality) or ''hour'' (group_hour 0-23: runs planned to arrive in it and their punctuality, departures planned in it): avg_delay_min, on_time_pct (at most 5 minutes late), p90_delay_min as railway.punctuality gives them. What the reports read; 42501 where railway.run_report_scan() is false.';
+
 CREATE OR REPLACE FUNCTION railway.schedule_overview(since timestamp DEFAULT CURRENT_DATE - interval '30 days')
     RETURNS TABLE (date date, total_schedules bigint, completed bigint, delayed bigint,
                    cancelled bigint, avg_delay_minutes float8, on_time_pct float8,
@@ -11,6 +31,14 @@ CREATE OR REPLACE FUNCTION railway.schedule_overview(since timestamp DEFAULT CUR
 AS $function$
 #variable_conflict use_column
 BEGIN
+    IF railway.run_report_scan() THEN
+        RETURN QUERY
+        SELECT g.group_day, g.runs, g.completed, g.delayed, g.cancelled, g.avg_delay_min, g.on_time_pct,
+               g.p90_delay_min
+        FROM railway.run_report_groups(schedule_overview.since::pg_catalog.date, 'day') AS g
+        ORDER BY g.group_day DESC;
+        RETURN;
+    END IF;
     -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
     -- an SQL function ("could not create distributed plan").
     RETURN QUERY
@@ -52,6 +80,16 @@ CREATE OR REPLACE FUNCTION railway.train_utilization(since timestamp DEFAULT CUR
 AS $function$
 #variable_conflict use_column
 BEGIN
+    IF railway.run_report_scan() THEN
+        RETURN QUERY
+        SELECT t.train_number, t.type, COALESCE(u.runs, 0), COALESCE(u.operation_days, 0), u.avg_duration_min,
+               u.on_time_pct, u.p90_delay_min
+        FROM railway.trains AS t
+        LEFT JOIN railway.run_report_groups(train_utilization.since::pg_catalog.date, 'train') AS u
+               ON u.group_train = t.id
+        ORDER BY COALESCE(u.runs, 0) DESC, t.train_number;
+        RETURN;
+    END IF;
     -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
     -- an SQL function ("could not create distributed plan").
     RETURN QUERY
@@ -84,6 +122,15 @@ CREATE OR REPLACE FUNCTION railway.route_performance(since timestamp DEFAULT CUR
 AS $function$
 #variable_conflict use_column
 BEGIN
+    IF railway.run_report_scan() THEN
+        RETURN QUERY
+        SELECT dl.name, dl.code, al.name, al.code, r.runs, r.avg_delay_min, r.on_time_pct, r.p90_delay_min
+        FROM railway.run_report_groups(route_performance.since::pg_catalog.date, 'route') AS r
+        JOIN railway.locations AS dl ON dl.id = r.group_departure_location
+        JOIN railway.locations AS al ON al.id = r.group_arrival_location
+        ORDER BY r.runs DESC, dl.code, al.code;
+        RETURN;
+    END IF;
     -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
     -- an SQL function ("could not create distributed plan").
     RETURN QUERY
@@ -115,6 +162,13 @@ CREATE OR REPLACE FUNCTION railway.peak_hours(since timestamp DEFAULT CURRENT_DA
 AS $function$
 #variable_conflict use_column
 BEGIN
+    IF railway.run_report_scan() THEN
+        RETURN QUERY
+        SELECT g.group_hour, g.departures, g.runs, g.on_time_pct, g.p90_delay_min
+        FROM railway.run_report_groups(peak_hours.since::pg_catalog.date, 'hour') AS g
+        ORDER BY g.group_hour;
+        RETURN;
+    END IF;
     -- PL/pgSQL, not SQL: Citus plans a query with parameters of a PL/pgSQL function, not of
     -- an SQL function ("could not create distributed plan").
     -- One pass over the runs: per planned arrival hour its count, punctuality and the hourly
