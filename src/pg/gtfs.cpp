@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/gtfs_import.hpp"
 #include "core/interrupts.hpp"
+#include "core/schedule_rules.hpp"
 #include "core/service_pattern.hpp"
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "datum.hpp"
 #include "memory.hpp"
+#include "prevalidated.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -458,8 +460,10 @@ uint64 run_rows(const Statement& statement, Datum* values, const char* nulls) {
 // find_sql: $1 text[] of keys → (ordinality int8, id int4). insert_sql: $1 = keys, $2.. = the
 // other columns' text[] → RETURNING (key text, id int4).
 size_t find_or_insert(const std::vector<std::string>& keys, const std::vector<std::vector<std::string>>& columns,
-                      const char* find_sql, const char* insert_sql, std::vector<int32>* ids) {
+                      const char* find_sql, const char* insert_sql, std::vector<int32>* ids,
+                      std::vector<bool>* created = nullptr) {
     ids->assign(keys.size(), 0);
+    if (created != nullptr) created->assign(keys.size(), false);
     std::vector<bool> known(keys.size(), false);
     Oid types[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
     const int nargs = static_cast<int>(columns.size()) + 1;
@@ -523,12 +527,14 @@ size_t find_or_insert(const std::vector<std::string>& keys, const std::vector<st
                     throw Error(sqlstate::internal_error, "railway: the row of \"" + keys[i] + "\" was not inserted");
                 (*ids)[i] = at->second;
                 known[i] = true;
+                if (created != nullptr) (*created)[i] = true;
                 ++inserted;
             }
         }
         for (size_t i = begin; i < end; ++i) {
             if (known[i]) continue;
             (*ids)[i] = (*ids)[first.at(keys[i])];  // a repeated key: the first's row
+            if (created != nullptr) (*created)[i] = (*created)[first.at(keys[i])];
             known[i] = true;
         }
     }
@@ -578,6 +584,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t new_trains = 0;
     size_t by_source[3] = {0, 0, 0};
     std::vector<int32> train_ids;
+    std::vector<bool> created_trains;  // made by this load: no other session sees them
     {
         std::vector<std::string> numbers, descriptions, kinds;
         for (const gtfs::Train& train : plan.trains) {
@@ -595,7 +602,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             "pg_catalog.unnest($3::pg_catalog.text[])) "
             "WITH ORDINALITY AS u(number, description, kind, ord) ORDER BY u.ord "
             "RETURNING train_number::pg_catalog.text, id",
-            &train_ids);
+            &train_ids, &created_trains);
     }
     // Schedules, one per pattern, each with its trip in railway.gtfs_trips, in batches. RETURNING
     // need not follow the input's order, so each inserted schedule is matched to its trip by its
@@ -650,6 +657,11 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID};
         std::vector<Datum> columns[kColumns];
         std::vector<std::string> keys;  // each row's pattern_key
+        // The batch's rows the validation trigger need not check again: those of trains this load
+        // created, checked here by the trigger's rules, when the conflict sweep has settled their
+        // conflicts (conflicts => 'keep' loads conflicting trips, which the trigger refuses).
+        const bool prevalidate = gtfs::parse_conflict_mode(mode) != ConflictMode::keep;
+        PrevalidatedRows prevalidated;
         // The matching (see above) in C++, a hash map of waiting rows per pattern, rather than
         // sorts, window functions and a join in SQL. A row that comes back changed (a trigger of
         // the DBA's) matches nothing and gets no gtfs_trips row, as before.
@@ -660,7 +672,12 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             Datum values[kScheduleColumns];
             for (int c = 0; c < kScheduleColumns; ++c) values[c] = build_array(columns[c], element[c]);
             std::vector<std::pair<int32, std::string>> inserted;  // (id, pattern_key)
-            const uint64 rows = run_rows(insert_schedules, values, nullptr);
+            uint64 rows;
+            {
+                const PrevalidatedScope scope(&prevalidated);
+                rows = run_rows(insert_schedules, values, nullptr);
+            }
+            prevalidated.rows_per_train.clear();
             inserted.reserve(rows);
             for (uint64 row = 0; row < rows; ++row) {
                 bool null[7];
@@ -735,6 +752,20 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        Int32GetDatum(static_cast<int32_t>(trip.last_stop_sequence)),
                                        offset_datum};
                 for (int c = 0; c < kColumns; ++c) columns[c].push_back(row[c]);
+                if (prevalidate && created_trains[trip.train]) {
+                    ScheduleRow checked{};
+                    checked.scheduled_departure = midnight + pattern.departure_us;
+                    checked.scheduled_arrival = midnight + pattern.departure_us + pattern.duration_us;
+                    checked.running_days = pattern.days;
+                    checked.effective_start_date = midnight;
+                    checked.effective_end_date = last;
+                    checked.status = std::string_view("scheduled");
+                    checked.is_cancelled = false;
+                    checked.departure_location_id = location_ids[trip.from_location];
+                    checked.arrival_location_id = location_ids[trip.to_location];
+                    check_schedule_rules(checked);  // the trigger's rules and errors
+                    ++prevalidated.rows_per_train[train_id];
+                }
                 keys.push_back(pattern_key(train_id, midnight + pattern.departure_us,
                                            midnight + pattern.departure_us + pattern.duration_us, days_text, midnight,
                                            last));
