@@ -102,6 +102,10 @@ SELECT count(*) AS schedules FROM railway.schedules;
 -- Referenced rows cannot be deleted (ON DELETE RESTRICT).
 DELETE FROM railway.trains WHERE train_number = '12711';
 DELETE FROM railway.locations WHERE code = 'BZA';
+-- Nor can a referenced train's id change (trains_id_referenced; the key on (train_id,
+-- train_kind) would cascade it); its other columns can.
+UPDATE railway.trains SET id = 100 WHERE train_number = '12711';
+UPDATE railway.trains SET description = 'renamed' WHERE train_number = '12711';
 
 -- Clean up for the following tests.
 TRUNCATE railway.schedules, railway.trains, railway.locations, railway.users RESTART IDENTITY;

@@ -7,18 +7,22 @@
 #include "core/error.hpp"
 #include "core/gtfs_import.hpp"
 #include "core/interrupts.hpp"
+#include "core/schedule_rules.hpp"
 #include "core/service_pattern.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "datum.hpp"
 #include "memory.hpp"
+#include "prevalidated.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -456,8 +460,10 @@ uint64 run_rows(const Statement& statement, Datum* values, const char* nulls) {
 // find_sql: $1 text[] of keys → (ordinality int8, id int4). insert_sql: $1 = keys, $2.. = the
 // other columns' text[] → RETURNING (key text, id int4).
 size_t find_or_insert(const std::vector<std::string>& keys, const std::vector<std::vector<std::string>>& columns,
-                      const char* find_sql, const char* insert_sql, std::vector<int32>* ids) {
+                      const char* find_sql, const char* insert_sql, std::vector<int32>* ids,
+                      std::vector<bool>* created = nullptr) {
     ids->assign(keys.size(), 0);
+    if (created != nullptr) created->assign(keys.size(), false);
     std::vector<bool> known(keys.size(), false);
     Oid types[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
     const int nargs = static_cast<int>(columns.size()) + 1;
@@ -521,16 +527,35 @@ size_t find_or_insert(const std::vector<std::string>& keys, const std::vector<st
                     throw Error(sqlstate::internal_error, "railway: the row of \"" + keys[i] + "\" was not inserted");
                 (*ids)[i] = at->second;
                 known[i] = true;
+                if (created != nullptr) (*created)[i] = true;
                 ++inserted;
             }
         }
         for (size_t i = begin; i < end; ++i) {
             if (known[i]) continue;
             (*ids)[i] = (*ids)[first.at(keys[i])];  // a repeated key: the first's row
+            if (created != nullptr) (*created)[i] = (*created)[first.at(keys[i])];
             known[i] = true;
         }
     }
     return inserted;
+}
+
+// A schedule's pattern as a byte string (train, departure, arrival, start and end date, running
+// days as text, "{t,f,...}"), to match the rows RETURNING gives back to the rows inserted.
+std::string pattern_key(int32 train, int64_t departure, int64_t arrival, std::string_view days, int64_t start,
+                        std::optional<int64_t> end) {
+    std::string key;
+    key.reserve(48 + days.size());
+    auto append = [&](const auto& value) { key.append(reinterpret_cast<const char*>(&value), sizeof value); };
+    append(train);
+    append(departure);
+    append(arrival);
+    append(start);
+    key += end ? '+' : '-';
+    append(end.value_or(0));
+    key += days;
+    return key;
 }
 
 // Inserts the plan's rows; returns the report.
@@ -559,6 +584,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t new_trains = 0;
     size_t by_source[3] = {0, 0, 0};
     std::vector<int32> train_ids;
+    std::vector<bool> created_trains;  // made by this load: no other session sees them
     {
         std::vector<std::string> numbers, descriptions, kinds;
         for (const gtfs::Train& train : plan.trains) {
@@ -576,7 +602,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             "pg_catalog.unnest($3::pg_catalog.text[])) "
             "WITH ORDINALITY AS u(number, description, kind, ord) ORDER BY u.ord "
             "RETURNING train_number::pg_catalog.text, id",
-            &train_ids);
+            &train_ids, &created_trains);
     }
     // Schedules, one per pattern, each with its trip in railway.gtfs_trips, in batches. RETURNING
     // need not follow the input's order, so each inserted schedule is matched to its trip by its
@@ -587,64 +613,109 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     size_t loaded_trips = 0;
     int32_t first_day = kDayInfinity, last_day = kDayMinusInfinity;
     {
-        // train_kind given too (the trigger would fill it in), so that a load with validation
-        // bypassed still satisfies schedules_train_kind_fkey.
-        Oid types[17] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID,
-                         TEXTARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-                         TEXTARRAYOID, TEXTOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
-                         INT4ARRAYOID};
-        const Statement insert = prepare(
-            "WITH u AS MATERIALIZED (SELECT u.train_id, u.from_id, u.to_id, u.departure, u.arrival, "
-            "u.days::pg_catalog.bool[] AS days, u.start_date, u.end_date, u.kind, u.trip_id, u.service_id, u.first_stop_id, u.first_stop_sequence, "
-            "u.last_stop_id, u.last_stop_sequence, u.service_day_offset, u.ord "
+        // Two statements per batch: the schedules, RETURNING their ids and patterns, then their
+        // trips. train_kind given too (the trigger would fill it in), so that a load with
+        // validation bypassed still satisfies schedules_train_kind_fkey.
+        Oid schedule_types[9] = {INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID,
+                                 TEXTARRAYOID, TIMESTAMPARRAYOID, TIMESTAMPARRAYOID, TEXTARRAYOID};
+        const Statement insert_schedules = prepare(
+            "INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
+            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
+            "train_kind) SELECT u.train_id, u.from_id, u.to_id, u.departure, u.arrival, "
+            "u.days::pg_catalog.bool[], u.start_date, u.end_date, u.kind "
             "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.int4[]), "
             "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), "
             "pg_catalog.unnest($5::pg_catalog.timestamp[]), pg_catalog.unnest($6::pg_catalog.text[]), "
             "pg_catalog.unnest($7::pg_catalog.timestamp[]), pg_catalog.unnest($8::pg_catalog.timestamp[]), "
-            "pg_catalog.unnest($9::pg_catalog.text[]), pg_catalog.unnest($10::pg_catalog.text[]), "
-            "pg_catalog.unnest($11::pg_catalog.text[]), pg_catalog.unnest($13::pg_catalog.text[]), "
-            "pg_catalog.unnest($14::pg_catalog.int4[]), pg_catalog.unnest($15::pg_catalog.text[]), "
-            "pg_catalog.unnest($16::pg_catalog.int4[]), pg_catalog.unnest($17::pg_catalog.int4[])) "
-            "WITH ORDINALITY AS u(train_id, from_id, to_id, departure, arrival, days, "
-            "start_date, end_date, kind, trip_id, service_id, first_stop_id, first_stop_sequence, "
-            "last_stop_id, last_stop_sequence, service_day_offset, ord)), "
-            "s AS (INSERT INTO railway.schedules (train_id, departure_location_id, arrival_location_id, "
-            "scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
-            "train_kind) SELECT train_id, from_id, to_id, departure, arrival, days, start_date, end_date, kind "
-            "FROM u ORDER BY ord RETURNING id, train_id, scheduled_departure, scheduled_arrival, running_days, "
-            "effective_start_date, effective_end_date), "
-            "sn AS (SELECT s.*, pg_catalog.row_number() OVER (PARTITION BY train_id, scheduled_departure, "
-            "scheduled_arrival, running_days, effective_start_date, effective_end_date ORDER BY id) AS n FROM s), "
-            "un AS (SELECT u.*, pg_catalog.row_number() OVER (PARTITION BY train_id, departure, arrival, days, "
-            "start_date, end_date ORDER BY ord) AS n FROM u) "
+            "pg_catalog.unnest($9::pg_catalog.text[])) "
+            "WITH ORDINALITY AS u(train_id, from_id, to_id, departure, arrival, days, start_date, end_date, kind, ord) "
+            "ORDER BY u.ord RETURNING id, train_id, scheduled_departure, scheduled_arrival, "
+            "running_days::pg_catalog.text, effective_start_date, effective_end_date",
+            9, schedule_types);
+        Oid trip_types[9] = {INT4ARRAYOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+                             INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
+        const Statement insert_trips = prepare(
             "INSERT INTO railway.gtfs_trips (schedule_id, feed, trip_id, service_id, first_stop_id, "
             "first_stop_sequence, last_stop_id, last_stop_sequence, service_day_offset) "
-            "SELECT sn.id, $12, un.trip_id, un.service_id, un.first_stop_id, un.first_stop_sequence, "
-            "un.last_stop_id, un.last_stop_sequence, un.service_day_offset FROM un JOIN sn "
-            "ON sn.train_id OPERATOR(pg_catalog.=) un.train_id "
-            "AND sn.scheduled_departure OPERATOR(pg_catalog.=) un.departure "
-            "AND sn.scheduled_arrival OPERATOR(pg_catalog.=) un.arrival "
-            "AND sn.running_days OPERATOR(pg_catalog.=) un.days "
-            "AND sn.effective_start_date OPERATOR(pg_catalog.=) un.start_date "
-            "AND sn.effective_end_date OPERATOR(pg_catalog.=) un.end_date "
-            "AND sn.n OPERATOR(pg_catalog.=) un.n",
-            17, types);
+            "SELECT u.schedule_id, $2, u.trip_id, u.service_id, u.first_stop_id, u.first_stop_sequence, "
+            "u.last_stop_id, u.last_stop_sequence, u.service_day_offset "
+            "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($3::pg_catalog.text[]), "
+            "pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.text[]), "
+            "pg_catalog.unnest($6::pg_catalog.int4[]), pg_catalog.unnest($7::pg_catalog.text[]), "
+            "pg_catalog.unnest($8::pg_catalog.int4[]), pg_catalog.unnest($9::pg_catalog.int4[])) "
+            "AS u(schedule_id, trip_id, service_id, first_stop_id, first_stop_sequence, last_stop_id, "
+            "last_stop_sequence, service_day_offset)",
+            9, trip_types);
         const Datum feed_datum = text_datum(feed);
         const Datum kind_datums[2] = {text_datum(kind_name(TrainKind::kVehicle)),
                                       text_datum(kind_name(TrainKind::kNumbered))};
-        constexpr int kColumns = 16;  // the arrays: $1 to $11 and $13 to $17
+        // The columns of a batch: the schedule's 0 to 8, the trip's 9 to 15.
+        constexpr int kColumns = 16;
+        constexpr int kScheduleColumns = 9;
+        const Oid element[kColumns] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID,
+                                       TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID,
+                                       TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID};
         std::vector<Datum> columns[kColumns];
+        std::vector<std::string> keys;  // each row's pattern_key
+        // The batch's rows the validation trigger need not check again: those of trains this load
+        // created, checked here by the trigger's rules, when the conflict sweep has settled their
+        // conflicts (conflicts => 'keep' loads conflicting trips, which the trigger refuses).
+        const bool prevalidate = gtfs::parse_conflict_mode(mode) != ConflictMode::keep;
+        PrevalidatedRows prevalidated;
+        // The matching (see above) in C++, a hash map of waiting rows per pattern, rather than
+        // sorts, window functions and a join in SQL. A row that comes back changed (a trigger of
+        // the DBA's) matches nothing and gets no gtfs_trips row, as before.
         auto flush = [&] {
             if (columns[0].empty()) return;
             poll_interrupts();
-            Datum values[17];
-            const Oid element[kColumns] = {INT4OID, INT4OID, INT4OID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID,
-                                           TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID,
-                                           TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID};
-            for (int c = 0; c < kColumns; ++c) values[c < 11 ? c : c + 1] = build_array(columns[c], element[c]);
-            values[11] = feed_datum;
-            run(insert, values, nullptr);
+            const size_t n = columns[0].size();
+            Datum values[kScheduleColumns];
+            for (int c = 0; c < kScheduleColumns; ++c) values[c] = build_array(columns[c], element[c]);
+            std::vector<std::pair<int32, std::string>> inserted;  // (id, pattern_key)
+            uint64 rows;
+            {
+                const PrevalidatedScope scope(&prevalidated);
+                rows = run_rows(insert_schedules, values, nullptr);
+            }
+            prevalidated.rows_per_train.clear();
+            inserted.reserve(rows);
+            for (uint64 row = 0; row < rows; ++row) {
+                bool null[7];
+                Datum d[7];
+                for (int i = 0; i < 7; ++i) d[i] = spi_value(row, i + 1, &null[i]);
+                if (null[0] || null[1] || null[2] || null[3] || null[4] || null[5]) continue;
+                const std::string days(text_view(pg_guarded([&] { return DatumGetTextPP(d[4]); })));
+                inserted.emplace_back(DatumGetInt32(d[0]),
+                                      pattern_key(DatumGetInt32(d[1]), DatumGetTimestamp(d[2]), DatumGetTimestamp(d[3]),
+                                                  days, DatumGetTimestamp(d[5]),
+                                                  null[6] ? std::nullopt : std::optional<int64_t>(DatumGetTimestamp(d[6]))));
+            }
+            spi_free_result();
+            std::sort(inserted.begin(), inserted.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+            std::unordered_map<std::string, std::deque<size_t>> waiting;
+            for (size_t i = 0; i < n; ++i) waiting[keys[i]].push_back(i);
+            std::vector<Datum> trip_columns[kColumns - kScheduleColumns + 1];  // schedule_id, then 9 to 15
+            auto add = [&](size_t i, int32 id) {
+                trip_columns[0].push_back(Int32GetDatum(id));
+                for (int c = kScheduleColumns; c < kColumns; ++c) trip_columns[c - kScheduleColumns + 1].push_back(columns[c][i]);
+            };
+            for (const auto& [id, key] : inserted) {
+                const auto at = waiting.find(key);
+                if (at == waiting.end() || at->second.empty()) continue;
+                add(at->second.front(), id);
+                at->second.pop_front();
+            }
+            if (!trip_columns[0].empty()) {
+                Datum trip_values[9];
+                trip_values[0] = build_array(trip_columns[0], INT4OID);
+                trip_values[1] = feed_datum;
+                for (int c = kScheduleColumns; c < kColumns; ++c)
+                    trip_values[c - kScheduleColumns + 2] = build_array(trip_columns[c - kScheduleColumns + 1], element[c]);
+                run(insert_trips, trip_values, nullptr);
+            }
             for (std::vector<Datum>& column : columns) column.clear();
+            keys.clear();
         };
         std::string days_text;
         for (const gtfs::PlannedTrip& trip : plan.trips) {
@@ -659,17 +730,19 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             const Datum offset_datum = Int32GetDatum(static_cast<int32_t>(trip.departure_s / 86400));
             for (const ServicePattern& pattern : trip.patterns) {
                 const int64_t midnight = int64_t{pattern.first_day} * kUsecPerDay;
+                const int64_t last = int64_t{pattern.last_day} * kUsecPerDay;
                 days_text = "{";
                 for (int i = 0; i < 7; ++i) days_text += std::string(i ? "," : "") + (((pattern.days >> i) & 1u) ? "t" : "f");
                 days_text += "}";
-                const Datum row[kColumns] = {Int32GetDatum(train_ids[trip.train]),
+                const int32 train_id = train_ids[trip.train];
+                const Datum row[kColumns] = {Int32GetDatum(train_id),
                                        Int32GetDatum(location_ids[trip.from_location]),
                                        Int32GetDatum(location_ids[trip.to_location]),
                                        TimestampGetDatum(midnight + pattern.departure_us),
                                        TimestampGetDatum(midnight + pattern.departure_us + pattern.duration_us),
                                        text_datum(days_text),
                                        TimestampGetDatum(midnight),
-                                       TimestampGetDatum(int64_t{pattern.last_day} * kUsecPerDay),
+                                       TimestampGetDatum(last),
                                        kind_datums[plan.trains[trip.train].kind == TrainKind::kNumbered],
                                        trip_datum,
                                        service_datum,
@@ -679,6 +752,23 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        Int32GetDatum(static_cast<int32_t>(trip.last_stop_sequence)),
                                        offset_datum};
                 for (int c = 0; c < kColumns; ++c) columns[c].push_back(row[c]);
+                if (prevalidate && created_trains[trip.train]) {
+                    ScheduleRow checked{};
+                    checked.scheduled_departure = midnight + pattern.departure_us;
+                    checked.scheduled_arrival = midnight + pattern.departure_us + pattern.duration_us;
+                    checked.running_days = pattern.days;
+                    checked.effective_start_date = midnight;
+                    checked.effective_end_date = last;
+                    checked.status = std::string_view("scheduled");
+                    checked.is_cancelled = false;
+                    checked.departure_location_id = location_ids[trip.from_location];
+                    checked.arrival_location_id = location_ids[trip.to_location];
+                    check_schedule_rules(checked);  // the trigger's rules and errors
+                    ++prevalidated.rows_per_train[train_id];
+                }
+                keys.push_back(pattern_key(train_id, midnight + pattern.departure_us,
+                                           midnight + pattern.departure_us + pattern.duration_us, days_text, midnight,
+                                           last));
                 if (columns[0].size() >= kInsertBatch) flush();
                 ++schedules;
                 first_day = std::min(first_day, pattern.first_day);

@@ -33,6 +33,8 @@
 // (validation_trigger.hpp declares what they share).
 #include "validation_trigger.hpp"
 
+#include "prevalidated.hpp"
+
 namespace railway::pg::trigger {
 namespace {
 
@@ -72,6 +74,31 @@ std::string train_name(const Config& config, Datum train) {
 }  // namespace railway::pg::trigger
 
 
+namespace railway::pg {
+namespace {
+PrevalidatedRows* marked = nullptr;  // see prevalidated.hpp
+}  // namespace
+
+bool take_prevalidated(int32 train) {
+    if (marked == nullptr || marked->transaction != MyProc->lxid ||
+        marked->subtransaction != GetCurrentSubTransactionId())
+        return false;
+    const auto at = marked->rows_per_train.find(train);
+    if (at == marked->rows_per_train.end() || at->second == 0) return false;
+    --at->second;
+    return true;
+}
+
+PrevalidatedScope::PrevalidatedScope(PrevalidatedRows* rows) {
+    rows->transaction = MyProc->lxid;
+    rows->subtransaction = GetCurrentSubTransactionId();
+    marked = rows;
+}
+
+PrevalidatedScope::~PrevalidatedScope() { marked = nullptr; }
+
+}  // namespace railway::pg
+
 using namespace railway;
 using namespace railway::pg;
 using namespace railway::pg::trigger;
@@ -100,6 +127,10 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
         const Config& config = config_for(fcinfo, trigger);
         TupleTableSlot* new_slot = is_update ? trigger->tg_newslot : trigger->tg_trigslot;
         RowValues new_row = read_row(config.column, new_slot);
+        // A row railway.gtfs_load validated itself, of a train it created (prevalidated.hpp).
+        if (!is_update && config.railway_schedules && config.type[kTrain] == INT4OID && !new_row.null[kTrain] &&
+            take_prevalidated(DatumGetInt32(new_row.value[kTrain])))
+            return Datum(0);
         if (config.trains_kind != 0 && !new_row.null[kTrain]) {
             // railway.schedules: train_kind is the train's kind, filled in when the row is made
             // or moved to another train (an update by the foreign key's cascade keeps its value).

@@ -68,7 +68,6 @@ INSERT INTO railway.schema_manifest (object_type, table_name, object_name) VALUE
     ('constraint', 'locations', 'locations_code_key'),
     ('constraint', 'locations', 'check_location_code_not_blank'),
     ('constraint', 'schedules', 'schedules_pkey'),
-    ('constraint', 'schedules', 'schedules_train_id_fkey'),
     ('constraint', 'schedules', 'schedules_departure_location_id_fkey'),
     ('constraint', 'schedules', 'schedules_arrival_location_id_fkey'),
     ('constraint', 'schedules', 'check_arrival_after_departure'),

@@ -3,4 +3,5 @@ INSERT INTO railway.schema_manifest (object_type, table_name, object_name) VALUE
     ('constraint', 'trains', 'check_train_kind'),
     ('constraint', 'trains', 'trains_id_kind_key'),
     ('index', 'trains', 'trains_id_kind_key'),
-    ('constraint', 'schedules', 'schedules_train_kind_fkey');
+    ('constraint', 'schedules', 'schedules_train_kind_fkey'),
+    ('trigger', 'trains', 'trains_id_referenced');
