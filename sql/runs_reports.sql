@@ -226,8 +226,13 @@ DROP TABLE sql_reports, native_reports;
 DROP POLICY every_run ON railway.runs;
 ALTER TABLE railway.runs DISABLE ROW LEVEL SECURITY;
 DROP ROLE railway_test_report_reader;
--- A grouping the scan does not know.
+-- A grouping the scan does not know; no grouping; no since (no run, as in the SQL); infinities.
 SELECT pg_temp.raised($$SELECT * FROM railway.run_report_groups('2025-01-01', 'week')$$);
+SELECT pg_temp.raised($$SELECT * FROM railway.run_report_groups('2025-01-01', NULL)$$);
+SELECT count(*) AS no_since FROM railway.run_report_groups(NULL, 'day');
+SELECT count(*) AS overview_no_since FROM railway.schedule_overview(NULL);
+SELECT (SELECT count(*) FROM railway.run_report_groups('infinity', 'day')) AS from_infinity,
+       (SELECT sum(runs) FROM railway.run_report_groups('-infinity', 'day')) = (SELECT count(*) FROM railway.runs) AS from_minus_infinity_all;
 
 -- Clean up: runs and their partitions, the timetable.
 DO $$

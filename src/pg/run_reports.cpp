@@ -308,8 +308,11 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     return guard([&]() -> Datum {
-        if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-            throw Error(sqlstate::null_value_not_allowed, "since and by must not be NULL");
+        if (PG_ARGISNULL(1))
+            throw Error(sqlstate::null_value_not_allowed, "by must not be NULL", {},
+                        "by is day, train, route or hour.");
+        // No run has a run date >= NULL (as the reports' SQL finds none).
+        if (PG_ARGISNULL(0)) return Datum(0);
         const int32 since = PG_GETARG_DATEADT(0);
         const text* by_text = PG_GETARG_TEXT_PP(1);
         const By by = parse_by(std::string(VARDATA_ANY(by_text), VARSIZE_ANY_EXHDR(by_text)));

@@ -12,15 +12,15 @@
 # (exponential, mean 15 minutes), 2.5% a long tail (mean 3 hours), 0.5% 24 to 72 hours late.
 # The runs are written month by month with INSERT ... SELECT and the rules trigger off
 # (session_replication_role = replica, as a restore writes them: the trigger is not what is
-# measured here), each partition with its primary key and schedule index; then VACUUM ANALYZE.
+# measured here), each partition with its primary key and the conflict search's index; then VACUUM ANALYZE.
 #
 # Measured in one session (server-side clock_timestamp around each statement, serial plans,
 # jit off), ROUNDS rounds (default 5) after a warm-up, the queries interleaved in each round:
 #   - the four reports for a 30-day window (since = TO - 29 days: 2026-10-16, across two
 #     monthly partitions), each against a bare count(*) over the same rows (run_date >= since);
 #     goal: each report <= 1.5x the count; and, for reference, a floor: a GROUP BY run_date
-#     that only counts the columns a report reads. EXPLAIN of each report's query (auto_explain of the
-#     call, a custom plan and the generic plan) shows which partitions it reads;
+#     that only counts the columns a report reads. pg_stat_xact_user_tables of one call of each
+#     report shows which partitions it reads (the window's two and the empty default one);
 #   - punctuality per train over the whole history, railway.punctuality(planned_arrival,
 #     actual_arrival) GROUP BY train_id, against the plain SQL giving the same figures (count,
 #     count FILTER, avg, percentile_disc(ARRAY[.5,.9,.95,.99]) over the whole delay minutes, max),
@@ -122,36 +122,19 @@ SELECT 'runs in the 30-day window from $SINCE: ' || count(*) FROM railway.runs W
 SQL
 
 echo
-echo "== Which partitions each report reads (auto_explain of one call: a custom plan, then the generic plan)"
-for mode in force_custom_plan force_generic_plan; do
-    for report in schedule_overview train_utilization route_performance peak_hours; do
-        plan=$("${PSQL[@]}" 2>&1 >/dev/null <<SQL
-LOAD 'auto_explain';
-SET auto_explain.log_min_duration = 0;
-SET auto_explain.log_nested_statements = on;
-SET auto_explain.log_analyze = on;
-SET auto_explain.log_timing = off;
-SET client_min_messages = log;
-SET plan_cache_mode = $mode;
-SELECT count(*) FROM railway.$report('$SINCE');
+echo "== Which partitions each report reads (pg_stat_xact_user_tables: the partitions of railway.runs scanned by one call)"
+for report in schedule_overview train_utilization route_performance peak_hours; do
+    scans=$("${PSQL[@]}" -At <<SQL
+BEGIN;
+SELECT count(*) FROM railway.$report('$SINCE') \g /dev/null
+SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_stat_xact_user_tables
+WHERE schemaname = 'railway' AND relname LIKE 'runs\_%' AND seq_scan + COALESCE(idx_scan, 0) > 0;
+COMMIT;
 SQL
 )
-        scans=$(echo "$plan" | grep -oE '(Seq|Index|Index Only|Bitmap Heap) Scan (using [a-z0-9_]+ )?on runs_[a-z0-9_]+' | grep -oE 'runs_[a-z0-9_]+$' | sort -u | tr '\n' ' ')
-        removed=$(echo "$plan" | grep -oE 'Subplans Removed: [0-9]+' | head -n 1 || true)
-        printf '  %-18s %-18s reads: %s %s\n' "$mode" "$report" "$scans" "${removed:+($removed at executor start)}"
-    done
+    printf '  %-18s reads: %s\n' "$report" "$scans"
 done
-echo "  (the one-call plans in full: $0 prints them with SHOW_PLANS=1)"
-if [ "${SHOW_PLANS:-}" = 1 ]; then
-    "${PSQL[@]}" <<SQL
-LOAD 'auto_explain';
-SET auto_explain.log_min_duration = 0;
-SET auto_explain.log_nested_statements = on;
-SET client_min_messages = log;
-SET plan_cache_mode = force_generic_plan;
-SELECT count(*) FROM railway.schedule_overview('$SINCE');
-SQL
-fi
+echo "  (native scan: railway.run_report_scan() = $("${PSQL[@]}" -At -c 'SELECT railway.run_report_scan()'))"
 
 echo
 echo "== Timings (ms, server side), $ROUNDS rounds after a warm-up, serial plans"
