@@ -283,10 +283,7 @@ PunctualityStats PunctualityState::stats() const {
 
     const double measured = static_cast<double>(measured_);
     stats.on_time_pct = 100.0 * static_cast<double>(on_time_) / measured;
-    // The exact sum divided once, in long double, then rounded to double.
-    const Int128 denominator = static_cast<Int128>(measured_) * kUsecPerMinute;
-    stats.avg_delay_min = static_cast<double>(static_cast<long double>(delay_sum_) /
-                                              static_cast<long double>(denominator));
+    stats.avg_delay_min = mean_minutes(delay_sum_, measured_);
 
     // percentile_disc's rank, computed with the same double arithmetic as PostgreSQL
     // (rownum = (int64) ceil(percentile * number_of_rows); the first row when rownum <= 1).

@@ -74,6 +74,14 @@ struct PunctualityStats {
     std::optional<double> max_delay_min;
 };
 
+// The mean of `count` (> 0) delays whose exact sum in microseconds is `sum_micros`, in minutes:
+// the sum divided once in long double, then rounded to double. railway.punctuality's
+// avg_delay_min, also for callers that need only the mean (the reports' mean trip duration).
+__extension__ inline double mean_minutes(__int128 sum_micros, std::int64_t count) {
+    const __int128 denominator = static_cast<__int128>(count) * kUsecPerMinute;
+    return static_cast<double>(static_cast<long double>(sum_micros) / static_cast<long double>(denominator));
+}
+
 class PunctualityState {
 public:
     __extension__ typedef __int128 Int128;  // __extension__: keeps -Wpedantic quiet

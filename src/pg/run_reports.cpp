@@ -235,15 +235,46 @@ int read_chunk(Reader& r, int32 since, RunFacts* out) {
 }
 
 struct RunGroup {
-    explicit RunGroup(std::pmr::memory_resource* memory) : punctuality(memory), duration(memory), days(memory) {}
+    explicit RunGroup(std::pmr::memory_resource* memory) : punctuality(memory), days(memory) {}
     int64 runs = 0;
     int64 completed = 0;
     int64 delayed = 0;
     int64 cancelled = 0;
     int64 departures = 0;  // by 'hour': runs planned to depart in the hour
+    __extension__ __int128 duration_sum = 0;  // by 'train': planned arrival - planned departure, exact
     PunctualityState punctuality;  // arrivals: planned, actual
-    PunctualityState duration;     // by 'train': planned departure -> planned arrival
     DaySet days;                   // by 'train': run dates
+};
+
+// Where a group is found by its key: keys below kDenseKeys (train ids, day offsets) in an
+// array, others in a hash map. Indexes into the groups' vector.
+class GroupIndex {
+public:
+    static constexpr uint64 kDenseKeys = uint64{1} << 20;
+    explicit GroupIndex(std::pmr::memory_resource* memory) : dense_(memory), sparse_(memory) {}
+    template <typename Make>
+    int32 find_or_add(uint64 key, Make&& make) {
+        if (key < kDenseKeys) {
+            if (key >= dense_.size()) dense_.resize(std::min<uint64>(kDenseKeys, std::max<uint64>(key + 1, 2 * dense_.size())), -1);
+            int32& slot = dense_[key];
+            if (slot < 0) slot = make();
+            return slot;
+        }
+        const auto [at, inserted] = sparse_.try_emplace(key, -1);
+        if (inserted) at->second = make();
+        return at->second;
+    }
+
+    // The index of key, -1 when it has none.
+    int32 find(uint64 key) const {
+        if (key < kDenseKeys) return key < dense_.size() ? dense_[key] : -1;
+        const auto at = sparse_.find(key);
+        return at == sparse_.end() ? -1 : at->second;
+    }
+
+private:
+    std::pmr::vector<int32> dense_;
+    std::pmr::unordered_map<uint64, int32> sparse_;
 };
 
 struct Route {
@@ -251,6 +282,7 @@ struct Route {
     bool has_route;
     int32 departure;
     int32 arrival;
+    int32 group;  // by 'route': the index of its route's group, -1 until first seen
 };
 
 // Schedules as the grouping needs them: cancelled ones (by 'day') or every one's route (by
@@ -269,8 +301,8 @@ void load_schedules(By by, std::pmr::unordered_map<int32, Route>& out) {
         Datum v[5];
         for (int c = 0; c < 5; ++c) v[c] = spi_value(i, c + 1, &null[c]);
         if (null[0] || null[1]) continue;
-        out.emplace(DatumGetInt32(v[0]),
-                    Route{DatumGetInt32(v[1]), !null[2] && DatumGetBool(v[2]), DatumGetInt32(v[3]), DatumGetInt32(v[4])});
+        out.emplace(DatumGetInt32(v[0]), Route{DatumGetInt32(v[1]), !null[2] && DatumGetBool(v[2]),
+                                               DatumGetInt32(v[3]), DatumGetInt32(v[4]), -1});
     }
     spi_finish();
 }
@@ -327,18 +359,35 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
         std::pmr::memory_resource* const memory = work.resource();
         std::pmr::unordered_map<int32, Route> schedules(memory);
         if (by == By::kDay || by == By::kRoute) load_schedules(by, schedules);
-        std::pmr::unordered_map<uint64, RunGroup> groups(memory);
-        RunGroup* hours[24] = {};
-        std::pmr::vector<RunGroup> hour_groups(memory);
-        if (by == By::kHour) {
-            hour_groups.reserve(24);
-            for (int h = 0; h < 24; ++h) hour_groups.emplace_back(memory);
-            for (int h = 0; h < 24; ++h) hours[h] = &hour_groups[h];
-        }
+        // The groups, found through `index` (by 'route': through each schedule's Route.group).
+        std::pmr::vector<RunGroup> groups(memory);
+        GroupIndex index(memory);
+        std::pmr::vector<uint64> keys(memory);  // each group's key
+        const auto add_group = [&](uint64 key) {
+            groups.emplace_back(memory);
+            keys.push_back(key);
+            return static_cast<int32>(groups.size() - 1);
+        };
         const auto group_of = [&](uint64 key) -> RunGroup& {
-            auto found = groups.find(key);
-            if (found == groups.end()) found = groups.emplace(key, RunGroup(memory)).first;
-            return found->second;
+            return groups[index.find_or_add(key, [&] { return add_group(key); })];
+        };
+        if (by == By::kHour)
+            for (int h = 0; h < 24; ++h) add_group(static_cast<uint64>(h));
+        // Schedules by id: a dense array of indexes into `routes` where the ids allow.
+        std::pmr::vector<Route> routes(memory);
+        GroupIndex schedule_index(memory);
+        for (const auto& entry : schedules) {
+            if (entry.first < 0) continue;
+            const Route& route = entry.second;
+            schedule_index.find_or_add(static_cast<uint64>(entry.first), [&] {
+                routes.push_back(route);
+                return static_cast<int32>(routes.size() - 1);
+            });
+        }
+        const auto schedule_of = [&](int32 id) -> Route* {
+            if (id < 0 || routes.empty()) return nullptr;
+            const int32 at = schedule_index.find(static_cast<uint64>(id));
+            return at < 0 ? nullptr : &routes[at];
         };
 
         RunFacts* chunk = static_cast<RunFacts*>(pg_guarded([&] { return palloc(sizeof(RunFacts) * kChunk); }));
@@ -364,14 +413,14 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
                     };
                     switch (by) {
                         case By::kDay: {
-                            RunGroup& g = group_of(static_cast<uint32>(f.date));
+                            RunGroup& g = group_of(static_cast<uint64>(int64_t{f.date} - since));
                             ++g.runs;
                             g.completed += f.status == kCompleted;
                             g.delayed += f.status == kDelayed;
                             bool cancelled = f.status == kCancelled;
-                            if (!cancelled && !schedules.empty()) {
-                                const auto s = schedules.find(f.schedule);
-                                cancelled = s != schedules.end() && s->second.train == f.train;
+                            if (!cancelled) {
+                                const Route* s = schedule_of(f.schedule);
+                                cancelled = s != nullptr && s->train == f.train;
                             }
                             g.cancelled += cancelled;
                             arrival_punctuality(g.punctuality);
@@ -381,23 +430,28 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
                             RunGroup& g = group_of(static_cast<uint32>(f.train));
                             ++g.runs;
                             g.days.add(static_cast<int64_t>(f.date) * kUsecPerDay);
-                            g.duration.add(f.departure, f.arrival);
+                            g.duration_sum += f.arrival - f.departure;
                             arrival_punctuality(g.punctuality);
                             break;
                         }
                         case By::kRoute: {
-                            const auto s = schedules.find(f.schedule);
-                            if (s == schedules.end() || s->second.train != f.train || !s->second.has_route) break;
-                            RunGroup& g = group_of(route_key(s->second.departure, s->second.arrival));
+                            Route* s = schedule_of(f.schedule);
+                            if (s == nullptr || s->train != f.train || !s->has_route) break;
+                            if (s->group < 0) {
+                                const uint64 key = route_key(s->departure, s->arrival);
+                                // Route keys are two ids: always in the hash map part.
+                                s->group = index.find_or_add(key | (uint64{1} << 63), [&] { return add_group(key); });
+                            }
+                            RunGroup& g = groups[s->group];
                             ++g.runs;
                             arrival_punctuality(g.punctuality);
                             break;
                         }
                         case By::kHour: {
-                            RunGroup& a = *hours[HourlyProfile::hour_of(f.arrival)];
+                            RunGroup& a = groups[HourlyProfile::hour_of(f.arrival)];
                             ++a.runs;
                             arrival_punctuality(a.punctuality);
-                            ++hours[HourlyProfile::hour_of(f.departure)]->departures;
+                            ++groups[HourlyProfile::hour_of(f.departure)].departures;
                             break;
                         }
                     }
@@ -419,7 +473,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
                 nulls[i] = false;
             };
             switch (by) {
-                case By::kDay: set(0, DateADTGetDatum(static_cast<int32>(static_cast<uint32>(key)))); break;
+                case By::kDay: set(0, DateADTGetDatum(static_cast<int32>(int64_t{since} + static_cast<int64_t>(key)))); break;
                 case By::kTrain: set(1, Int32GetDatum(static_cast<int32>(static_cast<uint32>(key)))); break;
                 case By::kRoute:
                     set(2, Int32GetDatum(static_cast<int32>(static_cast<uint32>(key >> 32))));
@@ -435,8 +489,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
             }
             if (by == By::kTrain) {
                 set(9, Int64GetDatum(g.days.count()));
-                const PunctualityStats d = g.duration.stats();
-                if (d.avg_delay_min) set(10, Float8GetDatum(*d.avg_delay_min));
+                set(10, Float8GetDatum(mean_minutes(g.duration_sum, g.runs)));
             }
             if (by == By::kHour) set(11, Int64GetDatum(g.departures));
             const PunctualityStats s = g.punctuality.stats();
@@ -445,11 +498,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
             if (s.p90_delay_min) set(14, Float8GetDatum(*s.p90_delay_min));
             pg_guarded([&] { tuplestore_putvalues(result->setResult, result->setDesc, values, nulls); });
         };
-        if (by == By::kHour) {
-            for (int h = 0; h < 24; ++h) emit(0, *hours[h], h);
-        } else {
-            for (const auto& [key, group] : groups) emit(key, group, 0);
-        }
+        for (size_t i = 0; i < groups.size(); ++i) emit(keys[i], groups[i], static_cast<int>(keys[i]));
         return Datum(0);
     });
 }
