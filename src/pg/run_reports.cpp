@@ -236,14 +236,17 @@ int read_chunk(Reader& r, int32 since, RunFacts* out) {
 
 struct RunGroup {
     explicit RunGroup(std::pmr::memory_resource* memory) : punctuality(memory), days(memory) {}
+    // What every run touches first (one cache line with the head of punctuality).
     int64 runs = 0;
+    uint64 first_days = 0;  // by 'train': run dates since, since + 1, ..., since + 63 (bit i)
+    __extension__ __int128 duration_sum = 0;  // by 'train': planned arrival - planned departure, exact
+    PunctualityState punctuality;  // arrivals: planned, actual
     int64 completed = 0;
     int64 delayed = 0;
     int64 cancelled = 0;
     int64 departures = 0;  // by 'hour': runs planned to depart in the hour
-    __extension__ __int128 duration_sum = 0;  // by 'train': planned arrival - planned departure, exact
-    PunctualityState punctuality;  // arrivals: planned, actual
-    DaySet days;                   // by 'train': run dates
+    DaySet days;           // by 'train': run dates from since + 64 on
+    int64 operation_days() const { return __builtin_popcountll(first_days) + days.count(); }
 };
 
 // Where a group is found by its key: keys below kDenseKeys (train ids, day offsets) in an
@@ -277,32 +280,37 @@ private:
     std::pmr::unordered_map<uint64, int32> sparse_;
 };
 
-struct Route {
+// A schedule as the grouping needs it: its train, and by 'route' the group of its route.
+struct ScheduleEntry {
     int32 train;
-    bool has_route;
-    int32 departure;
-    int32 arrival;
-    int32 group;  // by 'route': the index of its route's group, -1 until first seen
+    int32 group;
 };
 
-// Schedules as the grouping needs them: cancelled ones (by 'day') or every one's route (by
-// 'route'), id -> (train, locations).
-void load_schedules(By by, std::pmr::unordered_map<int32, Route>& out) {
+// The schedules the grouping needs, read once (SPI, the caller's rights): by 'day' the
+// cancelled ones (is_cancelled or status cancelled), by 'route' every one, with its route's
+// group made through add_route(departure, arrival). Filled into `entries`, found by id through
+// `by_id`.
+template <typename AddRoute>
+void load_schedules(By by, std::pmr::vector<ScheduleEntry>& entries, GroupIndex& by_id, AddRoute&& add_route) {
     const char* query = by == By::kDay
-                            ? "SELECT id, train_id, false, 0, 0 FROM railway.schedules "
+                            ? "SELECT id, train_id, 0, 0 FROM railway.schedules "
                               "WHERE is_cancelled OR status OPERATOR(pg_catalog.=) 'cancelled'"
-                            : "SELECT id, train_id, departure_location_id IS NOT NULL AND arrival_location_id IS NOT NULL, "
-                              "COALESCE(departure_location_id, 0), COALESCE(arrival_location_id, 0) FROM railway.schedules";
+                            : "SELECT id, train_id, departure_location_id, arrival_location_id FROM railway.schedules "
+                              "WHERE departure_location_id IS NOT NULL AND arrival_location_id IS NOT NULL";
     spi_connect();
     const uint64 n = spi_query(query, 0, nullptr, nullptr, nullptr);
-    out.reserve(n);
+    entries.reserve(n);
     for (uint64 i = 0; i < n; ++i) {
-        bool null[5];
-        Datum v[5];
-        for (int c = 0; c < 5; ++c) v[c] = spi_value(i, c + 1, &null[c]);
-        if (null[0] || null[1]) continue;
-        out.emplace(DatumGetInt32(v[0]), Route{DatumGetInt32(v[1]), !null[2] && DatumGetBool(v[2]),
-                                               DatumGetInt32(v[3]), DatumGetInt32(v[4]), -1});
+        bool null[4];
+        Datum v[4];
+        for (int c = 0; c < 4; ++c) v[c] = spi_value(i, c + 1, &null[c]);
+        if (null[0] || null[1] || DatumGetInt32(v[0]) < 0) continue;
+        const ScheduleEntry entry{DatumGetInt32(v[1]),
+                                  by == By::kRoute ? add_route(DatumGetInt32(v[2]), DatumGetInt32(v[3])) : 0};
+        by_id.find_or_add(static_cast<uint64>(DatumGetInt32(v[0])), [&] {
+            entries.push_back(entry);
+            return static_cast<int32>(entries.size() - 1);
+        });
     }
     spi_finish();
 }
@@ -357,9 +365,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
 
         ScopedWorkContext work("railway run_report_groups");
         std::pmr::memory_resource* const memory = work.resource();
-        std::pmr::unordered_map<int32, Route> schedules(memory);
-        if (by == By::kDay || by == By::kRoute) load_schedules(by, schedules);
-        // The groups, found through `index` (by 'route': through each schedule's Route.group).
+        // The groups, found through `index` (by 'route': through each schedule's entry).
         std::pmr::vector<RunGroup> groups(memory);
         GroupIndex index(memory);
         std::pmr::vector<uint64> keys(memory);  // each group's key
@@ -373,21 +379,18 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
         };
         if (by == By::kHour)
             for (int h = 0; h < 24; ++h) add_group(static_cast<uint64>(h));
-        // Schedules by id: a dense array of indexes into `routes` where the ids allow.
-        std::pmr::vector<Route> routes(memory);
+        std::pmr::vector<ScheduleEntry> schedules(memory);
         GroupIndex schedule_index(memory);
-        for (const auto& entry : schedules) {
-            if (entry.first < 0) continue;
-            const Route& route = entry.second;
-            schedule_index.find_or_add(static_cast<uint64>(entry.first), [&] {
-                routes.push_back(route);
-                return static_cast<int32>(routes.size() - 1);
+        if (by == By::kDay || by == By::kRoute)
+            load_schedules(by, schedules, schedule_index, [&](int32 departure, int32 arrival) {
+                const uint64 key = route_key(departure, arrival);
+                // Route keys are two ids: kept in the hash map part of the index (bit 63).
+                return index.find_or_add(key | (uint64{1} << 63), [&] { return add_group(key); });
             });
-        }
-        const auto schedule_of = [&](int32 id) -> Route* {
-            if (id < 0 || routes.empty()) return nullptr;
+        const auto schedule_of = [&](int32 id) -> const ScheduleEntry* {
+            if (id < 0 || schedules.empty()) return nullptr;
             const int32 at = schedule_index.find(static_cast<uint64>(id));
-            return at < 0 ? nullptr : &routes[at];
+            return at < 0 ? nullptr : &schedules[at];
         };
 
         RunFacts* chunk = static_cast<RunFacts*>(pg_guarded([&] { return palloc(sizeof(RunFacts) * kChunk); }));
@@ -419,7 +422,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
                             g.delayed += f.status == kDelayed;
                             bool cancelled = f.status == kCancelled;
                             if (!cancelled) {
-                                const Route* s = schedule_of(f.schedule);
+                                const ScheduleEntry* s = schedule_of(f.schedule);
                                 cancelled = s != nullptr && s->train == f.train;
                             }
                             g.cancelled += cancelled;
@@ -429,19 +432,18 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
                         case By::kTrain: {
                             RunGroup& g = group_of(static_cast<uint32>(f.train));
                             ++g.runs;
-                            g.days.add(static_cast<int64_t>(f.date) * kUsecPerDay);
+                            const int64_t day = int64_t{f.date} - since;  // >= 0
+                            if (day < 64)
+                                g.first_days |= uint64{1} << day;
+                            else
+                                g.days.add(static_cast<int64_t>(f.date) * kUsecPerDay);
                             g.duration_sum += f.arrival - f.departure;
                             arrival_punctuality(g.punctuality);
                             break;
                         }
                         case By::kRoute: {
-                            Route* s = schedule_of(f.schedule);
-                            if (s == nullptr || s->train != f.train || !s->has_route) break;
-                            if (s->group < 0) {
-                                const uint64 key = route_key(s->departure, s->arrival);
-                                // Route keys are two ids: always in the hash map part.
-                                s->group = index.find_or_add(key | (uint64{1} << 63), [&] { return add_group(key); });
-                            }
+                            const ScheduleEntry* s = schedule_of(f.schedule);
+                            if (s == nullptr || s->train != f.train) break;
                             RunGroup& g = groups[s->group];
                             ++g.runs;
                             arrival_punctuality(g.punctuality);
@@ -488,7 +490,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
                 set(8, Int64GetDatum(g.cancelled));
             }
             if (by == By::kTrain) {
-                set(9, Int64GetDatum(g.days.count()));
+                set(9, Int64GetDatum(g.operation_days()));
                 set(10, Float8GetDatum(mean_minutes(g.duration_sum, g.runs)));
             }
             if (by == By::kHour) set(11, Int64GetDatum(g.departures));
@@ -498,7 +500,9 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
             if (s.p90_delay_min) set(14, Float8GetDatum(*s.p90_delay_min));
             pg_guarded([&] { tuplestore_putvalues(result->setResult, result->setDesc, values, nulls); });
         };
-        for (size_t i = 0; i < groups.size(); ++i) emit(keys[i], groups[i], static_cast<int>(keys[i]));
+        // Every hour; a route only with runs (its group was made with the schedules).
+        for (size_t i = 0; i < groups.size(); ++i)
+            if (by == By::kHour || groups[i].runs > 0) emit(keys[i], groups[i], static_cast<int>(keys[i]));
         return Datum(0);
     });
 }
