@@ -711,8 +711,12 @@ std::pmr::vector<NeighbourRun> runs_of_trains(SPIPlanPtr plan, const std::pmr::v
                 }
             }
             if (have_last) {
+                // Untouched as the trigger judges it (really_conflicts): the pattern's occurrence
+                // on a date the schedule runs. A run left on a date its schedule no longer runs
+                // (history, or kept by an edit of the schedule) may conflict.
                 const Window w = railway::occurrence(pattern, run.date);
-                run.may_conflict = DatumGetTimestamp(col[3]) != w.start_us || DatumGetTimestamp(col[4]) != w.end_us;
+                run.may_conflict = !railway::runs_on(pattern, run.date) || DatumGetTimestamp(col[3]) != w.start_us ||
+                                   DatumGetTimestamp(col[4]) != w.end_us;
             }
         }
         found.push_back(run);
