@@ -94,6 +94,11 @@ bool writable(Relation rel, Oid validate_fn, Oid audit_fn, AttrNumber attnum[kCo
         for (int c = 0; c < kColumnCount; ++c)
             if (strcmp(NameStr(att->attname), kColumnNames[c]) == 0) known = c;
         if (known < 0 || att->attgenerated) return false;
+        // A NOT NULL of the partition's own on a column left NULL here (actual or expected
+        // times): the heap insert does not check it, the INSERT's executor does.
+        const bool left_null = known == kActualDeparture || known == kActualArrival ||
+                               known == kExpectedDeparture || known == kExpectedArrival;
+        if (att->attnotnull && left_null) return false;
         attnum[known] = att->attnum;
     }
     for (int c = 0; c < kColumnCount; ++c) {
