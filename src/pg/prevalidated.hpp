@@ -22,6 +22,9 @@
 
 extern "C" {
 #include "postgres.h"
+
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 }
 
 namespace railway::pg {
@@ -31,6 +34,10 @@ struct PrevalidatedRows {
     LocalTransactionId transaction;
     SubTransactionId subtransaction;
 };
+
+// Whether `trigger` is the first enabled BEFORE INSERT row trigger of its table to fire: one
+// fired before it (a DBA's) may have changed the row, which is then validated in full.
+bool first_before_insert_trigger(const TriggerData* trigger);
 
 // Whether the trigger may leave an INSERT of railway.schedules of `train` unvalidated: true at
 // most once per row gtfs_load marked for that train, in the (sub)transaction that marked it.

@@ -142,7 +142,7 @@ bool scan_applies() {
 
 // The partitions of railway.runs that can hold run dates >= since (the default one always).
 // Runs inside pg_guarded; palloc'd. scan_applies() made sure they are all leaves of a range
-// partitioning.
+// partitioning (checked again here: see below).
 Oid* partitions_from(Relation root, int32 since, int* count) {
     const PartitionDesc desc = RelationGetPartitionDesc(root, true);
     const PartitionBoundInfo bounds = desc->boundinfo;
@@ -159,8 +159,18 @@ Oid* partitions_from(Relation root, int32 since, int* count) {
     }
     Oid* oids = static_cast<Oid*>(palloc(sizeof(Oid) * (desc->nparts + 1)));
     int n = 0;
-    for (int i = 0; i < desc->nparts; ++i)
-        if (keep[i]) oids[n++] = desc->oids[i];
+    for (int i = 0; i < desc->nparts; ++i) {
+        if (!keep[i]) continue;
+        // scan_applies() saw plain partitions, but it released its lock: a partition attached
+        // since (ATTACH takes no lock that conflicts with a reader's) may be a foreign or a
+        // partitioned table, which a heap scan must not be begun on.
+        if (!desc->is_leaf[i] || get_rel_relkind(desc->oids[i]) != RELKIND_RELATION)
+            ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                            errmsg("railway.run_report_groups(): the partitions of railway.runs changed while it "
+                                   "started"),
+                            errhint("Run the report again.")));
+        oids[n++] = desc->oids[i];
+    }
     pfree(keep);
     *count = n;
     return oids;

@@ -477,8 +477,10 @@ HeapTuple validate_run(FunctionCallInfo fcinfo) {
 //     unique violation there (a run inserted meanwhile by a writer that takes no train lock: a
 //     cancelled run) rolls the subtransaction back and that batch takes the row-by-row path.
 // The row-by-row path (also every block on a Citus cluster, whose triggers fire on the
-// workers): INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING, the trigger checking
-// each run in full. Either way existing runs are never touched and the count of runs inserted
+// workers, and every block when row-level security applies to the caller on railway.runs: the
+// query of the runs around the window would miss the runs its policies hide):
+// INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING, the trigger checking each run in
+// full. Either way existing runs are never touched and the count of runs inserted
 // is returned. The buffers live in a memory context of the call (ScopedWorkContext).
 
 constexpr long kScheduleBatch = 500;   // schedules fetched per cursor batch: one block
@@ -709,8 +711,12 @@ std::pmr::vector<NeighbourRun> runs_of_trains(SPIPlanPtr plan, const std::pmr::v
                 }
             }
             if (have_last) {
+                // Untouched as the trigger judges it (really_conflicts): the pattern's occurrence
+                // on a date the schedule runs. A run left on a date its schedule no longer runs
+                // (history, or kept by an edit of the schedule) may conflict.
                 const Window w = railway::occurrence(pattern, run.date);
-                run.may_conflict = DatumGetTimestamp(col[3]) != w.start_us || DatumGetTimestamp(col[4]) != w.end_us;
+                run.may_conflict = !railway::runs_on(pattern, run.date) || DatumGetTimestamp(col[3]) != w.start_us ||
+                                   DatumGetTimestamp(col[4]) != w.end_us;
             }
         }
         found.push_back(run);
@@ -758,6 +764,14 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
         neighbours = prepare_plan(kRunsOfTrains, 3, types);
         locks = new_run_conflict_state(work.context());
     }
+    // Row-level security on railway.runs for the caller: the query of the runs around the window
+    // (kRunsOfTrains) sees only the runs the policies show, and a hidden run may conflict. Every
+    // block then goes row by row through the trigger, whose conflict search reads the partitions
+    // whatever the policies, as for an INSERT of the same runs by the caller.
+    const bool runs_policies = !distributed && pg_guarded([] {
+        const Oid runs = get_relname_relid("runs", get_namespace_oid("railway", false));
+        return OidIsValid(runs) && check_enable_rls(runs, InvalidOid, true) == RLS_ENABLED;
+    });
     // The trains locked by this call, and the trains of the current block.
     std::pmr::unordered_set<int32> locked(memory);
     std::pmr::vector<Datum> block_trains(memory);
@@ -831,7 +845,7 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
         pg_guarded([&] { SPI_freetuptable(rows); });
         if (block.size() == 0) continue;
 
-        if (distributed) {
+        if (distributed || runs_policies) {
             for (size_t first = 0; first < block.size(); first += kBatchRows)
                 created += insert_checked_by_trigger(block, first, std::min(kBatchRows, block.size() - first), by_trigger);
             continue;

@@ -19,6 +19,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_operator_d.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -26,6 +27,8 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/primnodes.h"
+#include "nodes/readfuncs.h"
 #include "nodes/pg_list.h"
 #include "parser/parse_func.h"
 #include "partitioning/partbounds.h"
@@ -82,6 +85,26 @@ Oid function_oid(const char* name) {
     return LookupFuncName(qualified, 0, nullptr, true);
 }
 
+// Whether an AFTER INSERT trigger's WHEN is runs_audit_insert's, NEW.kind = 'extra', which
+// plan_runs' rows (all 'planned') never meet. Another WHEN on railway.audit_run_trigger() (a
+// DBA's "audit these runs too") must see the rows. kind: the partition's attnum of kind.
+bool audits_extra_runs_only(const Trigger& t, AttrNumber kind) {
+    if (t.tgqual == nullptr || kind == 0) return false;
+    const Node* qual = static_cast<const Node*>(stringToNode(t.tgqual));
+    if (!IsA(qual, OpExpr)) return false;
+    const OpExpr* op = reinterpret_cast<const OpExpr*>(qual);
+    if (op->opno != TextEqualOperator || list_length(op->args) != 2) return false;
+    const Node* left = static_cast<const Node*>(linitial(op->args));
+    const Node* right = static_cast<const Node*>(lsecond(op->args));
+    if (!IsA(left, Var) || !IsA(right, Const)) return false;
+    const Var* var = reinterpret_cast<const Var*>(left);
+    const Const* value = reinterpret_cast<const Const*>(right);
+    if (var->varno != PRS2_NEW_VARNO || var->varattno != kind || value->constisnull || value->consttype != TEXTOID)
+        return false;
+    const text* t_value = DatumGetTextPP(value->constvalue);
+    return VARSIZE_ANY_EXHDR(t_value) == 5 && memcmp(VARDATA_ANY(t_value), "extra", 5) == 0;
+}
+
 // Whether partition `rel` can be written directly; fills attnum[] (0: no such column).
 bool writable(Relation rel, Oid validate_fn, Oid audit_fn, AttrNumber attnum[kColumnCount]) {
     if (rel->rd_rel->relkind != RELKIND_RELATION) return false;
@@ -94,6 +117,11 @@ bool writable(Relation rel, Oid validate_fn, Oid audit_fn, AttrNumber attnum[kCo
         for (int c = 0; c < kColumnCount; ++c)
             if (strcmp(NameStr(att->attname), kColumnNames[c]) == 0) known = c;
         if (known < 0 || att->attgenerated) return false;
+        // A NOT NULL of the partition's own on a column left NULL here (actual or expected
+        // times): the heap insert does not check it, the INSERT's executor does.
+        const bool left_null = known == kActualDeparture || known == kActualArrival ||
+                               known == kExpectedDeparture || known == kExpectedArrival;
+        if (att->attnotnull && left_null) return false;
         attnum[known] = att->attnum;
     }
     for (int c = 0; c < kColumnCount; ++c) {
@@ -114,14 +142,16 @@ bool writable(Relation rel, Oid validate_fn, Oid audit_fn, AttrNumber attnum[kCo
             if (!known) return false;
         }
     }
-    // Insert triggers: railway's own only, and none with a transition table.
+    // Insert triggers: railway's own only (validate_run; runs_audit_insert with its WHEN), and
+    // none with a transition table.
     if (rel->trigdesc != nullptr) {
         for (int i = 0; i < rel->trigdesc->numtriggers; ++i) {
             const Trigger& t = rel->trigdesc->triggers[i];
             if (!TRIGGER_FOR_INSERT(t.tgtype) || t.tgenabled == TRIGGER_DISABLED) continue;
             if (t.tgnewtable != nullptr || !TRIGGER_FOR_ROW(t.tgtype)) return false;
             const bool validate = TRIGGER_FOR_BEFORE(t.tgtype) && t.tgfoid == validate_fn;
-            const bool audit = TRIGGER_FOR_AFTER(t.tgtype) && t.tgfoid == audit_fn && t.tgqual != nullptr;
+            const bool audit =
+                TRIGGER_FOR_AFTER(t.tgtype) && t.tgfoid == audit_fn && audits_extra_runs_only(t, attnum[kKind]);
             if (!validate && !audit) return false;
         }
     }

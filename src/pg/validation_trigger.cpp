@@ -79,6 +79,20 @@ namespace {
 PrevalidatedRows* marked = nullptr;  // see prevalidated.hpp
 }  // namespace
 
+bool first_before_insert_trigger(const TriggerData* trigger) {
+    const TriggerDesc* desc = trigger->tg_relation->trigdesc;
+    if (desc == nullptr) return true;
+    // The row triggers fire in the order of trigdesc (by name).
+    for (int i = 0; i < desc->numtriggers; ++i) {
+        const Trigger& t = desc->triggers[i];
+        if (t.tgoid == trigger->tg_trigger->tgoid) return true;
+        if (TRIGGER_FOR_ROW(t.tgtype) && TRIGGER_FOR_BEFORE(t.tgtype) && TRIGGER_FOR_INSERT(t.tgtype) &&
+            t.tgenabled != TRIGGER_DISABLED)
+            return false;
+    }
+    return true;
+}
+
 bool take_prevalidated(int32 train) {
     if (marked == nullptr || marked->transaction != MyProc->lxid ||
         marked->subtransaction != GetCurrentSubTransactionId())
@@ -128,8 +142,10 @@ Datum railway_validate_schedule_trigger(PG_FUNCTION_ARGS) {
         TupleTableSlot* new_slot = is_update ? trigger->tg_newslot : trigger->tg_trigslot;
         RowValues new_row = read_row(config.column, new_slot);
         // A row railway.gtfs_load validated itself, of a train it created (prevalidated.hpp).
+        // Only when no BEFORE INSERT row trigger of the DBA's fired before this one: such a
+        // trigger may have changed the row gtfs_load checked.
         if (!is_update && config.railway_schedules && config.type[kTrain] == INT4OID && !new_row.null[kTrain] &&
-            take_prevalidated(DatumGetInt32(new_row.value[kTrain])))
+            first_before_insert_trigger(trigger) && take_prevalidated(DatumGetInt32(new_row.value[kTrain])))
             return Datum(0);
         if (config.trains_kind != 0 && !new_row.null[kTrain]) {
             // railway.schedules: train_kind is the train's kind, filled in when the row is made

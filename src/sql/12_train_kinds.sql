@@ -31,8 +31,11 @@ COMMENT ON CONSTRAINT schedules_train_kind_fkey ON railway.schedules IS
 -- key cascades updates, for the kind); trains_id_referenced keeps refusing it.
 ALTER TABLE railway.schedules DROP CONSTRAINT schedules_train_id_fkey;
 
+-- SECURITY DEFINER: as the foreign key's check, it reads every schedule, whatever the policies
+-- and privileges of the role that updates the train (a policy hiding a train's schedules from
+-- that role let the id change and cascade into them).
 CREATE FUNCTION railway.refuse_referenced_train_id_change() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
@@ -47,7 +50,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION railway.refuse_referenced_train_id_change() IS
-    'Trigger of trains_id_referenced: refuses (23503) changing the id of a train that schedules reference, as the foreign key on train_id alone did before 1.1.';
+    'Trigger of trains_id_referenced: refuses (23503) changing the id of a train that schedules reference, as the foreign key on train_id alone did before 1.1. SECURITY DEFINER (as a foreign key''s check, it sees every schedule), search_path pinned.';
 REVOKE ALL ON FUNCTION railway.refuse_referenced_train_id_change() FROM PUBLIC;
 CREATE TRIGGER trains_id_referenced BEFORE UPDATE OF id ON railway.trains
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
