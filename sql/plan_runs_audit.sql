@@ -1,4 +1,4 @@
--- Review 3: plan_runs writes its checked runs straight into the partitions where that skips
+-- plan_runs writes its checked runs straight into the partitions where that skips
 -- nothing but railway's own work; the insert trigger runs_audit_insert is skipped because its
 -- WHEN (NEW.kind = 'extra') never holds for a planned run. Another trigger on the same function
 -- railway.audit_run_trigger() with another WHEN (a DBA auditing every scheduled run too) must

@@ -1,4 +1,4 @@
--- Review 3: railway.plan_runs writes its checked runs straight into a monthly partition (heap
+-- railway.plan_runs writes its checked runs straight into a monthly partition (heap
 -- multi-insert and index entries, runs_write.cpp) only where that skips nothing but railway's
 -- own work. The heap insert checks no NOT NULL constraint: a partition with a NOT NULL of its own
 -- on a column plan_runs leaves NULL (here actual_departure, set by the DBA on one partition)
