@@ -667,62 +667,77 @@ struct NeighbourRun {
     bool may_conflict;  // not cancelled, schedule not cancelled, and not an untouched planned run
 };
 
-// Reads the runs the trains have in [first_day, last_day] with the latest snapshot.
-std::pmr::vector<NeighbourRun> runs_of_trains(SPIPlanPtr plan, const std::pmr::vector<Datum>& trains, int32 first_day,
-                                              int32 last_day, std::pmr::memory_resource* memory) {
-    std::pmr::vector<NeighbourRun> found(memory);
-    const uint64 n = pg_guarded([&] {
+constexpr long kNeighbourBatch = 10000;  // runs fetched per cursor batch
+
+// Reads the runs the trains have in [first_day, last_day] with the latest snapshot, through a
+// cursor (memory bounded by a batch, whatever the trains' history), judges each (NeighbourRun)
+// and calls visit(run); stops when visit returns false.
+template <typename Visit>
+void for_each_run_of_trains(SPIPlanPtr plan, const std::pmr::vector<Datum>& trains, int32 first_day, int32 last_day,
+                            Visit&& visit) {
+    Portal cursor = pg_guarded([&] {
         Datum args[3];
         args[0] = PointerGetDatum(construct_array(const_cast<Datum*>(trains.data()), static_cast<int>(trains.size()),
                                                   INT4OID, 4, true, TYPALIGN_INT));
         args[1] = DateADTGetDatum(first_day);
         args[2] = DateADTGetDatum(last_day);
-        const int rc = SPI_execute_snapshot(plan, args, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 0);
-        if (rc != SPI_OK_SELECT) elog(ERROR, "railway: reading runs failed: %s", SPI_result_code_string(rc));
+        // Read-only: the cursor takes the active snapshot, the latest one (the train locks are
+        // held, so every other writer of these trains has committed or not begun).
+        PushActiveSnapshot(GetLatestSnapshot());
+        Portal portal = SPI_cursor_open(nullptr, plan, args, nullptr, true);
+        PopActiveSnapshot();
+        if (portal == nullptr) elog(ERROR, "railway: could not open a cursor over runs");
         pfree(DatumGetPointer(args[0]));
-        return SPI_processed;
+        return portal;
     });
-    found.reserve(n);
     // Patterns of the schedules seen (a train's runs come by planned departure, mixed).
     int32 last_schedule = 0;
     bool have_last = false;
     ServicePattern pattern{};
-    for (uint64 i = 0; i < n; ++i) {
-        poll_interrupts();
-        bool isnull[14];
-        Datum col[14];
-        for (int c = 0; c < 14; ++c) col[c] = spi_value(i, c + 1, &isnull[c]);
-        NeighbourRun run{DatumGetInt32(col[0]), DatumGetInt32(col[1]), DatumGetDateADT(col[2]), true};
-        const bool planned = DatumGetBool(col[5]);
-        const bool cancelled = DatumGetBool(col[6]);
-        const bool has_schedule = DatumGetBool(col[7]);
-        const bool schedule_cancelled = has_schedule && !isnull[8] && DatumGetBool(col[8]);
-        if (cancelled || schedule_cancelled) {
-            run.may_conflict = false;
-        } else if (planned && has_schedule) {
-            if (!have_last || last_schedule != run.schedule) {
-                try {
-                    pattern = pattern_from_columns(isnull[9], col[9], isnull[10], col[10], isnull[11], col[11],
-                                                   isnull[12], col[12], isnull[13], col[13]);
-                    have_last = true;
-                    last_schedule = run.schedule;
-                } catch (const Error&) {
-                    have_last = false;  // a schedule the rules cannot read: judged row by row
+    bool more = true;
+    while (more) {
+        const uint64 n = pg_guarded([&] {
+            SPI_cursor_fetch(cursor, true, kNeighbourBatch);
+            return SPI_processed;
+        });
+        if (n == 0) break;
+        for (uint64 i = 0; i < n && more; ++i) {
+            poll_interrupts();
+            bool isnull[14];
+            Datum col[14];
+            for (int c = 0; c < 14; ++c) col[c] = spi_value(i, c + 1, &isnull[c]);
+            NeighbourRun run{DatumGetInt32(col[0]), DatumGetInt32(col[1]), DatumGetDateADT(col[2]), true};
+            const bool planned = DatumGetBool(col[5]);
+            const bool cancelled = DatumGetBool(col[6]);
+            const bool has_schedule = DatumGetBool(col[7]);
+            const bool schedule_cancelled = has_schedule && !isnull[8] && DatumGetBool(col[8]);
+            if (cancelled || schedule_cancelled) {
+                run.may_conflict = false;
+            } else if (planned && has_schedule) {
+                if (!have_last || last_schedule != run.schedule) {
+                    try {
+                        pattern = pattern_from_columns(isnull[9], col[9], isnull[10], col[10], isnull[11], col[11],
+                                                       isnull[12], col[12], isnull[13], col[13]);
+                        have_last = true;
+                        last_schedule = run.schedule;
+                    } catch (const Error&) {
+                        have_last = false;  // a schedule the rules cannot read: judged row by row
+                    }
+                }
+                if (have_last) {
+                    // Untouched as the trigger judges it (really_conflicts): the pattern's
+                    // occurrence on a date the schedule runs. A run left on a date its schedule
+                    // no longer runs (history, or kept by an edit of the schedule) may conflict.
+                    const Window w = railway::occurrence(pattern, run.date);
+                    run.may_conflict = !railway::runs_on(pattern, run.date) ||
+                                       DatumGetTimestamp(col[3]) != w.start_us || DatumGetTimestamp(col[4]) != w.end_us;
                 }
             }
-            if (have_last) {
-                // Untouched as the trigger judges it (really_conflicts): the pattern's occurrence
-                // on a date the schedule runs. A run left on a date its schedule no longer runs
-                // (history, or kept by an edit of the schedule) may conflict.
-                const Window w = railway::occurrence(pattern, run.date);
-                run.may_conflict = !railway::runs_on(pattern, run.date) || DatumGetTimestamp(col[3]) != w.start_us ||
-                                   DatumGetTimestamp(col[4]) != w.end_us;
-            }
+            more = visit(run);
         }
-        found.push_back(run);
+        spi_free_result();
     }
-    spi_free_result();
-    return found;
+    spi_cursor_close(cursor);
 }
 
 int64 plan_runs(FunctionCallInfo fcinfo) {
@@ -776,6 +791,7 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
     std::pmr::unordered_set<int32> locked(memory);
     std::pmr::vector<Datum> block_trains(memory);
     std::pmr::unordered_set<int32> in_block(memory);
+    std::pmr::unordered_set<int32> block_schedules(memory);  // the schedules with runs in the block
     // Keys of the runs already there: (schedule, date) -> train.
     std::pmr::unordered_map<uint64, int32> existing(memory);
     std::pmr::vector<char> keep(memory);
@@ -810,6 +826,7 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
         block.clear();
         block_trains.clear();
         in_block.clear();
+        block_schedules.clear();
         for (uint64 i = 0; i < n; ++i) {
             poll_interrupts();
             bool isnull[7];
@@ -840,6 +857,7 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
                            TimestampGetDatum(w.end_us));
                 any = true;
             });
+            if (any) block_schedules.insert(schedule_id);
             if (any && in_block.insert(DatumGetInt32(train)).second) block_trains.push_back(train);
         }
         pg_guarded([&] { SPI_freetuptable(rows); });
@@ -856,14 +874,20 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
             const int32 t = DatumGetInt32(train);
             if (locked.insert(t).second) lock_run_train(locks, t);
         }
-        const std::pmr::vector<NeighbourRun> around =
-            runs_of_trains(neighbours, block_trains, first_neighbour_day, last_neighbour_day, memory);
+        // A run already there is skipped (same key); the first run that may conflict sends the
+        // block row by row, and ends the reading.
         bool row_by_row = false;
         existing.clear();
-        for (const NeighbourRun& r : around) {
-            row_by_row = row_by_row || r.may_conflict;
-            if (r.date >= from && r.date <= to) existing.emplace(key(r.schedule, r.date), r.train);
-        }
+        for_each_run_of_trains(neighbours, block_trains, first_neighbour_day, last_neighbour_day,
+                               [&](const NeighbourRun& r) {
+                                   if (r.may_conflict) {
+                                       row_by_row = true;
+                                       return false;
+                                   }
+                                   if (r.date >= from && r.date <= to && block_schedules.count(r.schedule) != 0)
+                                       existing.emplace(key(r.schedule, r.date), r.train);
+                                   return true;
+                               });
         if (row_by_row) {
             for (size_t first = 0; first < block.size(); first += kBatchRows)
                 created += insert_checked_by_trigger(block, first, std::min(kBatchRows, block.size() - first), by_trigger);
