@@ -15,7 +15,7 @@
 //                planned to depart in it.
 // The SQL of the reports does the same with GROUP BY and the aggregates; the executor's work per
 // run (a scan node, a hash lookup per group, one call per aggregate) is what made a report 3 to 6
-// times a bare count(*) of its window. This scan deforms the eight columns it needs, keeps
+// times a bare count(*) of its window. This scan deforms only the columns it needs, keeps
 // plain per-group accumulators, and is about one count(*).
 //
 // It applies where reading the heap skips nothing (railway.run_report_scan()): the caller may

@@ -43,6 +43,7 @@
 
 #include "datum.hpp"
 #include "memory.hpp"
+#include "run_columns.hpp"
 #include "runs_conflicts.hpp"
 #include "runs_write.hpp"
 #include "service_pattern.hpp"
@@ -76,24 +77,11 @@ namespace {
 
 constexpr const char* kForeignKeyViolation = "23503";
 
-enum Column {
-    kTrainId,
-    kScheduleId,
-    kRunDate,
-    kPlannedDeparture,
-    kPlannedArrival,
-    kActualDeparture,
-    kActualArrival,
-    kStatus,
-    kKind,
-    kColumnCount
-};
-constexpr const char* kColumnNames[kColumnCount] = {
-    "train_id", "schedule_id", "run_date", "planned_departure", "planned_arrival",
-    "actual_departure", "actual_arrival", "status", "kind"};
-constexpr Oid kColumnTypes[kColumnCount] = {INT4OID,      INT4OID,      DATEOID,
-                                            TIMESTAMPOID, TIMESTAMPOID, TIMESTAMPOID,
-                                            TIMESTAMPOID, TEXTOID,      TEXTOID};
+using namespace run_columns;
+// The trigger reads the columns of the rules.
+constexpr int kColumnCount = kRuleCount;
+constexpr const auto& kColumnNames = kNames;
+constexpr const auto& kColumnTypes = kTypes;
 
 // What the trigger keeps for one partition and one statement, in fn_extra. Plain data only.
 struct TriggerCache {
@@ -122,12 +110,7 @@ struct TriggerCache {
 // A row that is not exactly the next one expected (a row written by anything else while the
 // statement runs) is checked in full as always. Plain data, set and cleared by plan_runs only.
 struct CheckedRuns {
-    const Datum* schedule;
-    const Datum* date;
-    const Datum* train;
-    const Datum* departure;
-    const Datum* arrival;
-    size_t size;
+    PlannedRuns runs;
     size_t next;
 };
 CheckedRuns* checked_runs = nullptr;
@@ -141,13 +124,14 @@ bool text_equals(Datum value, const char* expected, size_t length) {
 // Whether the row about to be inserted is the next of checked_runs (and takes it).
 bool is_next_checked_run(const Datum* value, const bool* isnull) {
     CheckedRuns* const c = checked_runs;
-    if (c == nullptr || c->next >= c->size) return false;
+    if (c == nullptr || c->next >= c->runs.n) return false;
     const size_t i = c->next;
     if (isnull[kTrainId] || isnull[kPlannedDeparture] || isnull[kPlannedArrival] || !isnull[kActualDeparture] ||
         !isnull[kActualArrival])
         return false;
-    if (value[kScheduleId] != c->schedule[i] || value[kRunDate] != c->date[i] || value[kTrainId] != c->train[i] ||
-        value[kPlannedDeparture] != c->departure[i] || value[kPlannedArrival] != c->arrival[i])
+    const PlannedRuns& r = c->runs;
+    if (value[kScheduleId] != r.schedule[i] || value[kRunDate] != r.date[i] || value[kTrainId] != r.train[i] ||
+        value[kPlannedDeparture] != r.departure[i] || value[kPlannedArrival] != r.arrival[i])
         return false;
     if (!text_equals(value[kStatus], "scheduled", 9) || !text_equals(value[kKind], "planned", 7)) return false;
     c->next = i + 1;
@@ -618,7 +602,7 @@ int64 insert_checked_runs(const Batch& batch, size_t first, size_t n, SPIPlanPtr
     return pg_guarded([&]() -> int64 {
         const PlannedRuns runs{batch.schedule.data() + first, batch.date.data() + first, batch.train.data() + first,
                                batch.departure.data() + first, batch.arrival.data() + first, n};
-        CheckedRuns checked{runs.schedule, runs.date, runs.train, runs.departure, runs.arrival, n, 0};
+        CheckedRuns checked{runs, 0};
         MemoryContext const old_context = CurrentMemoryContext;
         ResourceOwner const old_owner = CurrentResourceOwner;
         volatile int64 count = 0;

@@ -12,6 +12,8 @@
 // Everything here runs inside pg_guarded (C-style code, no object with a destructor).
 #include "runs_write.hpp"
 
+#include "run_columns.hpp"
+
 extern "C" {
 #include "access/heapam.h"
 #include "access/table.h"
@@ -50,24 +52,11 @@ namespace {
 
 constexpr int kSlots = 1000;  // rows per table_multi_insert, as COPY buffers
 
-// The columns of railway.runs in 1.1; a partition with another column is not written directly.
-enum Column {
-    kTrainId,
-    kScheduleId,
-    kRunDate,
-    kPlannedDeparture,
-    kPlannedArrival,
-    kActualDeparture,
-    kActualArrival,
-    kStatus,
-    kKind,
-    kExpectedDeparture,
-    kExpectedArrival,
-    kColumnCount
-};
-constexpr const char* kColumnNames[kColumnCount] = {
-    "train_id",       "schedule_id",    "run_date", "planned_departure",  "planned_arrival",
-    "actual_departure", "actual_arrival", "status",   "kind", "expected_departure", "expected_arrival"};
+// The columns of railway.runs (run_columns.hpp); a partition with another column is not
+// written directly.
+using namespace run_columns;
+constexpr int kColumnCount = kCount;
+constexpr const auto& kColumnNames = kNames;
 // railway.runs' CHECK constraints: plan_runs' rows satisfy them (check_run_row); a partition
 // with another CHECK is not written directly.
 constexpr const char* kChecks[] = {"check_run_kind", "check_run_status", "check_run_planned_times",
@@ -129,10 +118,7 @@ bool writable(Relation rel, Oid validate_fn, Oid audit_fn, AttrNumber attnum[kCo
         if (c >= kExpectedDeparture && attnum[c] == 0) continue;
         if (attnum[c] == 0) return false;
         const Oid type = TupleDescAttr(desc, attnum[c] - 1)->atttypid;
-        const Oid wanted = c == kTrainId || c == kScheduleId ? INT4OID
-                           : c == kRunDate                  ? DATEOID
-                           : c == kStatus || c == kKind     ? TEXTOID
-                                                            : TIMESTAMPOID;
+        const Oid wanted = kTypes[c];
         if (type != wanted) return false;
     }
     if (desc->constr != nullptr) {
