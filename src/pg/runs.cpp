@@ -471,41 +471,35 @@ constexpr long kScheduleBatch = 500;   // schedules fetched per cursor batch: on
 constexpr size_t kBatchRows = 20000;   // runs per INSERT
 constexpr int32 kNeighbourDays = 12;   // see above: 10 days of a run + a day either side + 1
 
-constexpr const char* kActiveSchedulesInWindow =
-    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
-    "effective_start_date, effective_end_date FROM railway.schedules "
-    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled' "
-    "AND effective_start_date OPERATOR(pg_catalog.<) ($2 OPERATOR(pg_catalog.+) 1)::timestamp "
-    "AND (effective_end_date IS NULL OR effective_end_date OPERATOR(pg_catalog.>=) $1::timestamp) "
-    "AND ($3::integer IS NULL OR train_id OPERATOR(pg_catalog.=) $3) "
-    "ORDER BY id";
+// The active schedules that run in the window, by id (string literals joined at compile time).
+#define RAILWAY_ACTIVE_SCHEDULES_IN_WINDOW                                                             \
+    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "                      \
+    "effective_start_date, effective_end_date FROM railway.schedules "                                 \
+    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled' "                           \
+    "AND effective_start_date OPERATOR(pg_catalog.<) ($2 OPERATOR(pg_catalog.+) 1)::timestamp "         \
+    "AND (effective_end_date IS NULL OR effective_end_date OPERATOR(pg_catalog.>=) $1::timestamp) "     \
+    "AND ($3::integer IS NULL OR train_id OPERATOR(pg_catalog.=) $3) "                                 \
+    "ORDER BY id"
+constexpr const char* kActiveSchedulesInWindow = RAILWAY_ACTIVE_SCHEDULES_IN_WINDOW;
 // The same, locking each schedule as it is read (one server).
-constexpr const char* kActiveSchedulesInWindowLocked =
-    "SELECT id, train_id, scheduled_departure, scheduled_arrival, running_days, "
-    "effective_start_date, effective_end_date FROM railway.schedules "
-    "WHERE NOT is_cancelled AND status OPERATOR(pg_catalog.<>) 'cancelled' "
-    "AND effective_start_date OPERATOR(pg_catalog.<) ($2 OPERATOR(pg_catalog.+) 1)::timestamp "
-    "AND (effective_end_date IS NULL OR effective_end_date OPERATOR(pg_catalog.>=) $1::timestamp) "
-    "AND ($3::integer IS NULL OR train_id OPERATOR(pg_catalog.=) $3) "
-    "ORDER BY id FOR KEY SHARE";
+constexpr const char* kActiveSchedulesInWindowLocked = RAILWAY_ACTIVE_SCHEDULES_IN_WINDOW " FOR KEY SHARE";
+#undef RAILWAY_ACTIVE_SCHEDULES_IN_WINDOW
 
-constexpr const char* kInsertRuns =
-    "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
-    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
-    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
-    "ON CONFLICT DO NOTHING";
+// The runs of five arrays, inserted.
+#define RAILWAY_INSERT_RUNS                                                                            \
+    "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "  \
+    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), "                              \
+    "pg_catalog.unnest($2::pg_catalog.date[]), pg_catalog.unnest($3::pg_catalog.int4[]), "            \
+    "pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
+// Row by row through the trigger, the existing runs skipped.
+constexpr const char* kInsertRuns = RAILWAY_INSERT_RUNS "ON CONFLICT DO NOTHING";
 // The block's runs checked in bulk: no run of them exists (a unique violation is handled).
-constexpr const char* kInsertCheckedRuns =
-    "INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
-    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
-    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[]))";
+constexpr const char* kInsertCheckedRuns = RAILWAY_INSERT_RUNS;
 // On a Citus cluster (railway.runs distributed): Citus counts the rows it sent to the shards as
 // processed, also those ON CONFLICT skipped; the rows the INSERT returns are the ones inserted.
 constexpr const char* kInsertRunsCounted =
-    "WITH inserted AS (INSERT INTO railway.runs (schedule_id, run_date, train_id, planned_departure, planned_arrival) "
-    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), pg_catalog.unnest($2::pg_catalog.date[]), "
-    "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.timestamp[]), pg_catalog.unnest($5::pg_catalog.timestamp[])) "
-    "ON CONFLICT DO NOTHING RETURNING 1) SELECT pg_catalog.count(*) FROM inserted";
+    "WITH inserted AS (" RAILWAY_INSERT_RUNS "ON CONFLICT DO NOTHING RETURNING 1) SELECT pg_catalog.count(*) FROM inserted";
+#undef RAILWAY_INSERT_RUNS
 // The runs the block's trains already have around the window, with what the rules need of
 // their schedules (read with the latest snapshot, after the train locks).
 constexpr const char* kRunsOfTrains =
