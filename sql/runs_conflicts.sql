@@ -179,6 +179,47 @@ ALTER TABLE railway.runs DISABLE ROW LEVEL SECURITY;
 DROP ROLE railway_test_planner;
 SELECT count(*) AS planned_after_policy FROM railway.runs WHERE run_date BETWEEN '2025-03-10' AND '2025-03-14';
 
+-- 11. Runs that can conflict again are checked when it happens (sync_runs, step 4), from today
+-- on: a schedule made active again, and a train's kind changed. Dates relative to today; only
+-- the SQLSTATE is shown.
+SELECT count(*) >= 0 AS partitions FROM railway.create_run_partitions(2, CURRENT_DATE);
+INSERT INTO railway.trains (id, train_number, kind) VALUES (4801, '4801', 'numbered'), (4802, '4802', 'numbered');
+INSERT INTO railway.schedules (id, train_id, departure_location_id, arrival_location_id, scheduled_departure,
+        scheduled_arrival, running_days, effective_start_date, effective_end_date)
+VALUES (4811, 4801, 4401, 4402, CURRENT_DATE + time '08:00', CURRENT_DATE + time '10:00', '{t,t,t,t,t,t,t}', CURRENT_DATE - 1, CURRENT_DATE + 30),
+       (4812, 4801, 4402, 4401, CURRENT_DATE + time '12:00', CURRENT_DATE + time '13:00', '{t,t,t,t,t,t,t}', CURRENT_DATE - 1, CURRENT_DATE + 30),
+       (4813, 4801, 4401, 4402, CURRENT_DATE + 100 + time '15:00', CURRENT_DATE + 100 + time '16:00', '{t,t,t,t,t,t,t}', CURRENT_DATE + 100, CURRENT_DATE + 130),
+       (4821, 4802, 4401, 4402, CURRENT_DATE + time '22:00', CURRENT_DATE + time '23:00', '{t,t,t,t,t,t,t}', CURRENT_DATE - 1, CURRENT_DATE + 30),
+       (4822, 4802, 4402, 4401, CURRENT_DATE + time '01:00', CURRENT_DATE + time '02:00', '{t,t,t,t,t,t,t}', CURRENT_DATE - 1, CURRENT_DATE + 30);
+SELECT railway.plan_runs(CURRENT_DATE + 5, CURRENT_DATE + 6, 4801) AS runs_4801,
+       railway.plan_runs(CURRENT_DATE + 5, CURRENT_DATE + 6, 4802) AS runs_4802;
+-- a) 4812's run in 5 days retimed to 12:30-13:30; 4812 cancelled (its untouched future runs go,
+-- the retimed one stays); an extra run 13:00-14:00 that day is then accepted (a cancelled
+-- schedule's runs never conflict); making 4812 active again is refused for its retimed run.
+UPDATE railway.runs SET planned_departure = run_date + time '12:30', planned_arrival = run_date + time '13:30'
+WHERE schedule_id = 4812 AND run_date = CURRENT_DATE + 5;
+UPDATE railway.schedules SET is_cancelled = true, status = 'cancelled' WHERE id = 4812;
+SELECT left(pg_temp.raised($$INSERT INTO railway.runs (schedule_id, run_date, planned_departure, planned_arrival, kind)
+                             VALUES (4813, CURRENT_DATE + 5, CURRENT_DATE + 5 + time '13:00', CURRENT_DATE + 5 + time '14:00', 'extra')$$), 5) AS extra_beside_cancelled;
+SELECT left(pg_temp.raised($$UPDATE railway.schedules SET is_cancelled = false, status = 'scheduled' WHERE id = 4812$$), 5) AS reactivated;
+SELECT (SELECT is_cancelled FROM railway.schedules WHERE id = 4812) AS still_cancelled;
+-- Without the extra run, it is made active again.
+DELETE FROM railway.runs WHERE schedule_id = 4813;
+SELECT left(pg_temp.raised($$UPDATE railway.schedules SET is_cancelled = false, status = 'scheduled' WHERE id = 4812$$), 5) AS reactivated_alone;
+-- b) Numbered train 4802: its run of 4821 in 5 days retimed to end at 01:30 the next day, over
+-- the next day's 01:00 run of 4822 (another run date: allowed for a numbered train); made a
+-- vehicle, the two runs would overlap: the kind change is refused.
+SELECT left(pg_temp.raised($$UPDATE railway.runs SET planned_departure = run_date + time '22:00', planned_arrival = run_date + 1 + time '01:30'
+                             WHERE schedule_id = 4821 AND run_date = CURRENT_DATE + 5$$), 5) AS overnight_retiming;
+SELECT left(pg_temp.raised($$UPDATE railway.trains SET kind = 'vehicle' WHERE id = 4802$$), 5) AS made_vehicle;
+SELECT kind FROM railway.trains WHERE id = 4802;
+-- Ending at 01:00 (back-to-back), the change is accepted.
+UPDATE railway.runs SET planned_arrival = run_date + 1 + time '01:00' WHERE schedule_id = 4821 AND run_date = CURRENT_DATE + 5;
+SELECT left(pg_temp.raised($$UPDATE railway.trains SET kind = 'vehicle' WHERE id = 4802$$), 5) AS made_vehicle_back_to_back;
+DELETE FROM railway.runs WHERE train_id IN (4801, 4802);
+DELETE FROM railway.schedules WHERE id BETWEEN 4811 AND 4822;
+DELETE FROM railway.trains WHERE id IN (4801, 4802);
+
 DELETE FROM railway.runs WHERE train_id IN (4401, 4402);
 DELETE FROM railway.schedules WHERE id BETWEEN 4401 AND 4405;
 DELETE FROM railway.trains WHERE id IN (4401, 4402);

@@ -51,6 +51,7 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
@@ -892,6 +893,65 @@ int64 plan_runs(FunctionCallInfo fcinfo) {
     return static_cast<int64>(created);
 }
 
+// --- check_schedule_runs ---------------------------------------------------------------
+//
+// railway.check_schedule_runs(schedule_id, from_date): the conflict rule of every run of the
+// schedule from from_date on that is not cancelled, as if each were written now (train lock,
+// search, 23P01 naming the other run). sync_runs calls it when a schedule is made active again
+// (its runs were exempt while it was cancelled) or its train's kind changes (a vehicle's runs
+// conflict across run dates). Nothing when the schedule is cancelled or unknown.
+void check_schedule_runs(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) return;
+    const int32 schedule_id = PG_GETARG_INT32(0);
+    const int32 from = PG_GETARG_DATEADT(1);
+    ScopedWorkContext work("railway check_schedule_runs");
+    spi_connect();
+    Oid schedule_type[1] = {INT4OID};
+    Datum schedule_arg[1] = {Int32GetDatum(schedule_id)};
+    const uint64 found = spi_query(
+        "SELECT scheduled_departure, scheduled_arrival, running_days, effective_start_date, effective_end_date, "
+        "is_cancelled OR status OPERATOR(pg_catalog.=) 'cancelled' FROM railway.schedules "
+        "WHERE id OPERATOR(pg_catalog.=) $1",
+        1, schedule_type, schedule_arg, nullptr);
+    bool null[6];
+    Datum col[6];
+    for (int c = 0; found == 1 && c < 6; ++c) col[c] = spi_value(0, c + 1, &null[c]);
+    if (found != 1 || (!null[5] && DatumGetBool(col[5]))) {
+        spi_finish();
+        return;
+    }
+    const ServicePattern pattern =
+        pattern_from_columns(null[0], col[0], null[1], col[1], null[2], col[2], null[3], col[3], null[4], col[4]);
+    spi_free_result();
+    Oid types[2] = {INT4OID, DATEOID};
+    Datum args[2] = {Int32GetDatum(schedule_id), DateADTGetDatum(from)};
+    const uint64 n = spi_query(
+        "SELECT tableoid, ctid, train_id, run_date, planned_departure, planned_arrival, "
+        "kind OPERATOR(pg_catalog.=) 'planned' FROM railway.runs "
+        "WHERE schedule_id OPERATOR(pg_catalog.=) $1 AND run_date OPERATOR(pg_catalog.>=) $2 "
+        "AND status OPERATOR(pg_catalog.<>) 'cancelled' ORDER BY planned_departure",
+        2, types, args, nullptr);
+    RunConflictState* state = new_run_conflict_state(work.context());
+    for (uint64 i = 0; i < n; ++i) {
+        poll_interrupts();
+        bool is_null[7];
+        Datum v[7];
+        for (int c = 0; c < 7; ++c) v[c] = spi_value(i, c + 1, &is_null[c]);
+        const int32 day = DatumGetDateADT(v[3]);
+        const int64 departure = DatumGetTimestamp(v[4]);
+        const int64 arrival = DatumGetTimestamp(v[5]);
+        const Window w = railway::occurrence(pattern, day);
+        const bool untouched = DatumGetBool(v[6]) && railway::runs_on(pattern, day) && departure == w.start_us &&
+                               arrival == w.end_us;
+        ItemPointerData self = *reinterpret_cast<ItemPointer>(DatumGetPointer(v[1]));
+        Relation rel = pg_guarded([&] { return table_open(DatumGetObjectId(v[0]), AccessShareLock); });
+        check_run_conflicts(state, rel, DatumGetInt32(v[2]), RunSlot{schedule_id, day, departure, arrival}, untouched,
+                            &self);
+        pg_guarded([&] { table_close(rel, AccessShareLock); });
+    }
+    spi_finish();
+}
+
 }  // namespace
 }  // namespace railway::pg
 
@@ -903,6 +963,14 @@ Datum railway_validate_run_trigger(PG_FUNCTION_ARGS) {
         if (!CALLED_AS_TRIGGER(fcinfo))
             throw railway::Error("39P01", "railway.validate_run_trigger() must be called as a trigger");
         return PointerGetDatum(railway::pg::validate_run(fcinfo));
+    });
+}
+
+PG_FUNCTION_INFO_V1(railway_check_schedule_runs);
+Datum railway_check_schedule_runs(PG_FUNCTION_ARGS) {
+    return railway::pg::guard([&] {
+        railway::pg::check_schedule_runs(fcinfo);
+        return Datum(0);
     });
 }
 

@@ -16,6 +16,13 @@
 -- changed by this (retimed, cancelled and extra future runs take the new train only).
 -- SECURITY DEFINER: operators edit schedules but may not delete runs themselves.
 
+CREATE FUNCTION railway.check_schedule_runs(schedule_id integer, from_date date) RETURNS void
+    AS 'MODULE_PATHNAME', 'railway_check_schedule_runs'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION railway.check_schedule_runs(integer, date) IS
+    'The conflict rule of every run of the schedule from from_date on that is not cancelled, as if written now (the train locked, 23P01 naming the other run); nothing for a cancelled or unknown schedule. Called by sync_runs when a schedule is made active again or its train''s kind changes.';
+REVOKE ALL ON FUNCTION railway.check_schedule_runs(integer, date) FROM PUBLIC;
+
 CREATE FUNCTION railway.sync_runs_trigger() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -134,11 +141,18 @@ BEGIN
                  CURRENT_DATE, horizon) AS o
         ON CONFLICT DO NOTHING;
     END IF;
+    -- 4. Runs that can conflict again: the schedule made active again (its runs were exempt
+    -- while it was cancelled) or its train's kind changed (a vehicle's runs conflict across run
+    -- dates): its future runs that are not cancelled are checked as if written now (23P01).
+    IF new_active AND (OLD.is_cancelled OR OLD.status OPERATOR(pg_catalog.=) 'cancelled'
+                       OR OLD.train_kind IS DISTINCT FROM NEW.train_kind) THEN
+        PERFORM railway.check_schedule_runs(NEW.id, CURRENT_DATE);
+    END IF;
     RETURN NULL;
 END
 $function$;
 COMMENT ON FUNCTION railway.sync_runs_trigger() IS
-    'Trigger function of railway.schedules: keeps a schedule''s future untouched runs (from today, no actual times, not retimed) in step with its new pattern up to the dates already planned, and deletes the future runs without actual times of a deleted schedule. Runs with actual times are never changed.';
+    'Trigger function of railway.schedules: keeps a schedule''s future untouched runs (from today, no actual times, not retimed) in step with its new pattern up to the dates already planned, checks its future runs for conflicts (23P01) when it is made active again or its train''s kind changes (one server), and deletes the future runs without actual times of a deleted schedule. Runs with actual times are never changed.';
 REVOKE ALL ON FUNCTION railway.sync_runs_trigger() FROM PUBLIC;
 
 CREATE TRIGGER sync_runs AFTER UPDATE ON railway.schedules
@@ -150,10 +164,11 @@ CREATE TRIGGER sync_runs AFTER UPDATE ON railway.schedules
           OR OLD.effective_start_date IS DISTINCT FROM NEW.effective_start_date
           OR OLD.effective_end_date IS DISTINCT FROM NEW.effective_end_date
           OR OLD.is_cancelled IS DISTINCT FROM NEW.is_cancelled
-          OR OLD.status IS DISTINCT FROM NEW.status AND 'cancelled' IN (OLD.status, NEW.status))
+          OR OLD.status IS DISTINCT FROM NEW.status AND 'cancelled' IN (OLD.status, NEW.status)
+          OR OLD.train_kind IS DISTINCT FROM NEW.train_kind)
     EXECUTE FUNCTION railway.sync_runs_trigger();
 COMMENT ON TRIGGER sync_runs ON railway.schedules IS
-    'Keeps the schedule''s future untouched runs in step when its train, times, running days, effective dates or cancellation change.';
+    'Keeps the schedule''s future untouched runs in step when its train, times, running days, effective dates or cancellation change, and checks its future runs for conflicts when it is made active again or its train''s kind changes.';
 
 CREATE TRIGGER sync_runs_on_delete AFTER DELETE ON railway.schedules
     REFERENCING OLD TABLE AS old_schedules

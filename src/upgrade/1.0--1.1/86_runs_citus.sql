@@ -40,6 +40,13 @@ $function$;
 COMMENT ON FUNCTION railway.colocated_shard(regclass, regclass) IS
     'On a Citus node: the shard of logical on this node co-located with the shard shard (for a reference table, its shard here); NULL when shard is not a Citus shard or that shard is not on this node. Used by the runs'' triggers, which fire on shards (README "Citus"); executable by everyone (it reads only Citus metadata).';
 
+CREATE FUNCTION railway.check_schedule_runs(schedule_id integer, from_date date) RETURNS void
+    AS 'MODULE_PATHNAME', 'railway_check_schedule_runs'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION railway.check_schedule_runs(integer, date) IS
+    'The conflict rule of every run of the schedule from from_date on that is not cancelled, as if written now (the train locked, 23P01 naming the other run); nothing for a cancelled or unknown schedule. Called by sync_runs when a schedule is made active again or its train''s kind changes.';
+REVOKE ALL ON FUNCTION railway.check_schedule_runs(integer, date) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION railway.sync_runs_trigger() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -157,6 +164,13 @@ BEGIN
                  NEW.running_days, NEW.effective_start_date, NEW.effective_end_date),
                  CURRENT_DATE, horizon) AS o
         ON CONFLICT DO NOTHING;
+    END IF;
+    -- 4. Runs that can conflict again: the schedule made active again (its runs were exempt
+    -- while it was cancelled) or its train's kind changed (a vehicle's runs conflict across run
+    -- dates): its future runs that are not cancelled are checked as if written now (23P01).
+    IF new_active AND (OLD.is_cancelled OR OLD.status OPERATOR(pg_catalog.=) 'cancelled'
+                       OR OLD.train_kind IS DISTINCT FROM NEW.train_kind) THEN
+        PERFORM railway.check_schedule_runs(NEW.id, CURRENT_DATE);
     END IF;
     RETURN NULL;
 END
@@ -583,3 +597,24 @@ END
 $function$;
 COMMENT ON FUNCTION railway.health(float8, float8, float8, interval, bigint) IS
     'Health check as jsonb: status (healthy, degraded, unhealthy), timestamp, checks {connectivity, schemaIntegrity (what is missing or invalid), runPartitions (partitions of railway.runs: the current or next month missing is a warning once runs are in use; rows in the default partition or a partition without its primary key are errors), performanceMetrics (cache hit ratio, dead-tuple ratio per table, connections of max_connections, long-running and blocked statements)} and recommendations. On a Citus cluster also checks.cluster (railway.cluster_nodes(): on the coordinator every node, reachable or not, its railway version, equal to the coordinator''s or not, its shard counts of schedules and runs); an unreachable node or another version makes the status unhealthy. Without Citus there is no checks.cluster. Thresholds are the arguments; tables with fewer than min_table_rows rows are not judged for dead tuples or unused indexes. Read-only: works on a hot standby.';
+
+COMMENT ON FUNCTION railway.sync_runs_trigger() IS
+    'Trigger function of railway.schedules: keeps a schedule''s future untouched runs (from today, no actual times, not retimed) in step with its new pattern up to the dates already planned, checks its future runs for conflicts (23P01) when it is made active again or its train''s kind changes (one server), and deletes the future runs without actual times of a deleted schedule. Runs with actual times are never changed.';
+
+-- sync_runs also fires when a schedule's train_kind changes (the column exists since
+-- 70_train_kinds, after 60_runs made the trigger): step 4 of sync_runs_trigger.
+DROP TRIGGER sync_runs ON railway.schedules;
+CREATE TRIGGER sync_runs AFTER UPDATE ON railway.schedules
+    FOR EACH ROW
+    WHEN (OLD.train_id IS DISTINCT FROM NEW.train_id
+          OR OLD.scheduled_departure IS DISTINCT FROM NEW.scheduled_departure
+          OR OLD.scheduled_arrival IS DISTINCT FROM NEW.scheduled_arrival
+          OR OLD.running_days IS DISTINCT FROM NEW.running_days
+          OR OLD.effective_start_date IS DISTINCT FROM NEW.effective_start_date
+          OR OLD.effective_end_date IS DISTINCT FROM NEW.effective_end_date
+          OR OLD.is_cancelled IS DISTINCT FROM NEW.is_cancelled
+          OR OLD.status IS DISTINCT FROM NEW.status AND 'cancelled' IN (OLD.status, NEW.status)
+          OR OLD.train_kind IS DISTINCT FROM NEW.train_kind)
+    EXECUTE FUNCTION railway.sync_runs_trigger();
+COMMENT ON TRIGGER sync_runs ON railway.schedules IS
+    'Keeps the schedule''s future untouched runs in step when its train, times, running days, effective dates or cancellation change, and checks its future runs for conflicts when it is made active again or its train''s kind changes.';
