@@ -13,8 +13,10 @@
 -- indexes, and an index of the (extension-owned, already present) partitioned table would be
 -- cloned onto it first, so the dump's own CREATE INDEX / ADD PRIMARY KEY would fail. Each
 -- partition's primary key (schedule_id, run_date, train_id) contains the partition key, so it
--- makes (schedule, run date) unique across the whole table, and it contains train_id, the
--- column Citus would distribute by.
+-- is unique across the whole table, and it contains train_id, the column Citus distributes by.
+-- A run's train is its schedule's, so (schedule, run date) is unique too, except after a
+-- schedule has moved to another train: its runs with actual times keep the train that ran them,
+-- and a run of the same date with the new train can then be made (README "Runs", limits).
 
 CREATE TABLE railway.runs (
     train_id           integer     NOT NULL,
