@@ -112,6 +112,12 @@ void check_run_span(const RunRow& row) {
                     "A run lasts at most 10 days (240 hours): check the planned times.");
 }
 
+bool is_untouched_run(const ServicePattern& pattern, int32_t run_date, int64_t planned_departure,
+                      int64_t planned_arrival) {
+    const Window w = occurrence(pattern, run_date);
+    return runs_on(pattern, run_date) && planned_departure == w.start_us && planned_arrival == w.end_us;
+}
+
 bool runs_conflict(TrainKind kind, const RunSlot& a, const RunSlot& b) noexcept {
     if (!(a.departure < b.arrival && b.departure < a.arrival)) return false;
     return kind == TrainKind::kVehicle || a.run_date == b.run_date;

@@ -63,6 +63,13 @@ struct RunRow {
 
 inline constexpr const char* kRunKinds[] = {"planned", "extra"};
 
+// Whether a planned run is untouched: on a date its schedule's pattern runs, with the pattern's
+// occurrence on that date as its planned times (not retimed). Two untouched planned runs never
+// conflict: their schedules passed the schedules' conflict rule. The kind is the caller's to
+// check. Throws 22008 where the occurrence does.
+bool is_untouched_run(const ServicePattern& pattern, int32_t run_date, int64_t planned_departure,
+                      int64_t planned_arrival);
+
 // The rules of a run that need no schedule: known kind (23514), known status (23514), finite
 // times (22008), planned arrival after planned departure (23514), actual arrival not before
 // actual departure (23514). Throws the first violation.

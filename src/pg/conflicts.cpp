@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "citus.hpp"
 #include "datum.hpp"
 #include "memory.hpp"
 #include "service_pattern.hpp"
@@ -104,40 +105,6 @@ bool find_columns(TupleDesc desc, ScheduleColumns& columns) {
     return true;
 }
 
-// Whether a status datum (varchar) is 'cancelled'. Called inside pg_guarded (may detoast).
-bool is_cancelled_status(Datum status) {
-    static constexpr char kCancelled[] = "cancelled";
-    auto* value = reinterpret_cast<varlena*>(DatumGetPointer(status));
-    if (VARATT_IS_EXTERNAL(value) || VARATT_IS_COMPRESSED(value)) value = pg_detoast_datum_packed(value);
-    return VARSIZE_ANY_EXHDR(value) == sizeof kCancelled - 1 &&
-           std::memcmp(VARDATA_ANY(value), kCancelled, sizeof kCancelled - 1) == 0;
-}
-
-// How Citus manages the table: 'h' distributed by hash, 'n' reference table or Citus local
-// table, another letter for the other methods, or 0 when it does not (no Citus, or a plain
-// table). When it does, the rows are in shards, and the table's own heap on this node is an
-// empty shell. Called after spi_connect.
-char citus_partition_method(Oid relid) {
-    const bool has_citus_catalog =
-        pg_guarded([] { return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)); });
-    if (!has_citus_catalog) return 0;
-    Oid types[1] = {OIDOID};
-    Datum values[1] = {ObjectIdGetDatum(relid)};
-    if (spi_query("SELECT partmethod::pg_catalog.text FROM pg_catalog.pg_dist_partition "
-                  "WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
-                  1, types, values, nullptr) == 0) {
-        return 0;
-    }
-    bool is_null;
-    const Datum method = spi_value(0, 1, &is_null);
-    const char letter = is_null ? '?' : pg_guarded([&] {
-        const std::string_view letters = text_view(DatumGetTextPP(method));
-        return letters.empty() ? '?' : letters[0];
-    });
-    spi_free_result();
-    return letter;
-}
-
 // railway.schedules, or InvalidOid when it does not exist.
 Oid schedules_relid() {
     return pg_guarded([] {
@@ -184,7 +151,7 @@ bool scan_active_schedules(Oid relid, std::pmr::vector<SweepItem>& items) {
             const bool* nulls = slot->tts_isnull;
             // WHERE NOT is_cancelled AND status <> 'cancelled' (NULL in either: not active).
             if (nulls[at[ScheduleColumns::kCancelled]] || DatumGetBool(values[at[ScheduleColumns::kCancelled]]) ||
-                nulls[at[ScheduleColumns::kStatus]] || is_cancelled_status(values[at[ScheduleColumns::kStatus]])) {
+                nulls[at[ScheduleColumns::kStatus]] || text_equals(values[at[ScheduleColumns::kStatus]], "cancelled")) {
                 continue;
             }
             const bool pattern_nulls[6] = {nulls[at[ScheduleColumns::kDeparture]], nulls[at[ScheduleColumns::kArrival]],

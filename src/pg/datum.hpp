@@ -4,11 +4,13 @@
 
 #include "core/running_days.hpp"
 
+#include <cstring>
 #include <string_view>
 
 #include "boundary.hpp"
 
 extern "C" {
+#include "fmgr.h"
 #include "utils/array.h"
 }
 
@@ -18,6 +20,16 @@ namespace railway::pg {
 // (PG_GETARG_TEXT_PP does that) and outlive the view.
 inline std::string_view text_view(const text* value) {
     return {VARDATA_ANY(value), static_cast<size_t>(VARSIZE_ANY_EXHDR(value))};
+}
+
+// Whether a text or varchar datum as stored holds exactly `expected` (a status, a kind). An
+// inline value (the common case) is compared in place, without allocating; a compressed or
+// toasted one is detoasted first, through pg_guarded (so it may be called inside or outside it).
+inline bool text_equals(Datum value, std::string_view expected) {
+    auto* v = reinterpret_cast<varlena*>(DatumGetPointer(value));
+    if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)) v = pg_guarded([v] { return pg_detoast_datum_packed(v); });
+    return static_cast<size_t>(VARSIZE_ANY_EXHDR(v)) == expected.size() &&
+           std::memcmp(VARDATA_ANY(v), expected.data(), expected.size()) == 0;
 }
 
 // A new text datum holding `value`, in the current memory context.

@@ -41,6 +41,8 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "citus.hpp"
+#include "datum.hpp"
 #include "memory.hpp"
 #include "spi.hpp"
 
@@ -94,38 +96,16 @@ enum Col { cTrain, cSchedule, cDate, cDeparture, cArrival, cActualArrival, cStat
 constexpr const char* kColNames[cCount] = {"train_id",        "schedule_id",    "run_date", "planned_departure",
                                            "planned_arrival", "actual_arrival", "status"};
 
-bool text_is(Datum value, const char* expected, size_t length) {
-    const auto* t = reinterpret_cast<const text*>(DatumGetPointer(value));
-    if (VARATT_IS_EXTENDED(t) && !VARATT_IS_SHORT(t)) {
-        t = reinterpret_cast<const text*>(PG_DETOAST_DATUM_PACKED(value));
-    }
-    return VARSIZE_ANY_EXHDR(t) == length && memcmp(VARDATA_ANY(t), expected, length) == 0;
-}
-
-// Whether railway.runs is a Citus table.
-bool runs_distributed(Oid runs) {
-    if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE))) return false;
-    Oid types[1] = {REGCLASSOID};
-    Datum values[1] = {ObjectIdGetDatum(runs)};
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "railway: SPI_connect failed");
-    const int rc = SPI_execute_with_args(
-        "SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1", 1, types, values,
-        nullptr, true, 1);
-    const bool distributed = rc == SPI_OK_SELECT && SPI_processed > 0;
-    SPI_finish();
-    return distributed;
-}
-
-// See the file comment. Runs inside pg_guarded.
-bool scan_applies() {
+// railway.runs when scan_applies() holds but for Citus, else InvalidOid. Runs inside pg_guarded.
+Oid plain_runs_table() {
     const Oid railway = get_namespace_oid("railway", true);
-    if (!OidIsValid(railway)) return false;
+    if (!OidIsValid(railway)) return InvalidOid;
     const Oid runs = get_relname_relid("runs", railway);
     const Oid schedules = get_relname_relid("schedules", railway);
-    if (!OidIsValid(runs) || !OidIsValid(schedules)) return false;
+    if (!OidIsValid(runs) || !OidIsValid(schedules)) return InvalidOid;
     for (const Oid table : {runs, schedules}) {
-        if (pg_class_aclcheck(table, GetUserId(), ACL_SELECT) != ACLCHECK_OK) return false;
-        if (check_enable_rls(table, InvalidOid, true) == RLS_ENABLED) return false;
+        if (pg_class_aclcheck(table, GetUserId(), ACL_SELECT) != ACLCHECK_OK) return InvalidOid;
+        if (check_enable_rls(table, InvalidOid, true) == RLS_ENABLED) return InvalidOid;
     }
     // Range-partitioned by run_date into plain tables (no sub-partitions, no foreign tables).
     Relation root = table_open(runs, AccessShareLock);
@@ -137,7 +117,17 @@ bool scan_applies() {
             plain = desc->is_leaf[i] && get_rel_relkind(desc->oids[i]) == RELKIND_RELATION;
     }
     table_close(root, AccessShareLock);
-    return plain && !runs_distributed(runs);
+    return plain ? runs : InvalidOid;
+}
+
+// See the file comment.
+bool scan_applies() {
+    const Oid runs = pg_guarded([] { return plain_runs_table(); });
+    if (!OidIsValid(runs)) return false;
+    spi_connect();
+    const bool distributed = citus_partition_method(runs) != 0;
+    spi_finish();
+    return !distributed;
 }
 
 // The partitions of railway.runs that can hold run dates >= since (the default one always).
@@ -236,9 +226,9 @@ int read_chunk(Reader& r, int32 since, RunFacts* out) {
         f.has_actual_arrival = !null[actual];
         f.actual_arrival = f.has_actual_arrival ? DatumGetTimestamp(v[actual]) : 0;
         const Datum status = v[r.att[cStatus] - 1];
-        f.status = text_is(status, "completed", 9)   ? kCompleted
-                   : text_is(status, "delayed", 7)   ? kDelayed
-                   : text_is(status, "cancelled", 9) ? kCancelled
+        f.status = text_equals(status, "completed")   ? kCompleted
+                   : text_equals(status, "delayed")   ? kDelayed
+                   : text_equals(status, "cancelled") ? kCancelled
                                                      : kOther;
     }
     return n;
@@ -349,7 +339,7 @@ extern "C" {
 // railway.run_report_scan() -> boolean: whether the reports read the runs natively.
 PG_FUNCTION_INFO_V1(railway_run_report_scan);
 Datum railway_run_report_scan(PG_FUNCTION_ARGS) {
-    return guard([&] { return BoolGetDatum(pg_guarded([] { return scan_applies(); })); });
+    return guard([&] { return BoolGetDatum(scan_applies()); });
 }
 
 // railway.run_report_groups(since date, by text): see the file comment.
@@ -366,7 +356,7 @@ Datum railway_run_report_groups(PG_FUNCTION_ARGS) {
         const int32 since = PG_GETARG_DATEADT(0);
         const text* by_text = PG_GETARG_TEXT_PP(1);
         const By by = parse_by(std::string(VARDATA_ANY(by_text), VARSIZE_ANY_EXHDR(by_text)));
-        if (!pg_guarded([] { return scan_applies(); }))
+        if (!scan_applies())
             throw Error("42501",
                         "railway.run_report_groups() cannot read railway.runs directly here",
                         "It reads the heap: it needs SELECT on railway.runs and railway.schedules, no row-level "

@@ -41,6 +41,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "citus.hpp"
 #include "datum.hpp"
 #include "memory.hpp"
 #include "run_columns.hpp"
@@ -116,12 +117,6 @@ struct CheckedRuns {
 };
 CheckedRuns* checked_runs = nullptr;
 
-bool text_equals(Datum value, const char* expected, size_t length) {
-    const auto* t = reinterpret_cast<const text*>(DatumGetPointer(value));
-    if (VARATT_IS_EXTENDED(t) && !VARATT_IS_SHORT(t)) return false;  // compressed or external: not ours
-    return VARSIZE_ANY_EXHDR(t) == length && memcmp(VARDATA_ANY(t), expected, length) == 0;
-}
-
 // Whether the row about to be inserted is the next of checked_runs (and takes it).
 bool is_next_checked_run(const Datum* value, const bool* isnull) {
     CheckedRuns* const c = checked_runs;
@@ -134,7 +129,7 @@ bool is_next_checked_run(const Datum* value, const bool* isnull) {
     if (value[kScheduleId] != r.schedule[i] || value[kRunDate] != r.date[i] || value[kTrainId] != r.train[i] ||
         value[kPlannedDeparture] != r.departure[i] || value[kPlannedArrival] != r.arrival[i])
         return false;
-    if (!text_equals(value[kStatus], "scheduled", 9) || !text_equals(value[kKind], "planned", 7)) return false;
+    if (!text_equals(value[kStatus], "scheduled") || !text_equals(value[kKind], "planned")) return false;
     c->next = i + 1;
     return true;
 }
@@ -514,15 +509,8 @@ constexpr const char* kRunsOfTrains =
 
 // Whether railway.runs is a Citus table (railway.distribute()). Called after spi_connect.
 bool runs_distributed() {
-    const bool has_citus_catalog =
-        pg_guarded([] { return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)); });
-    if (!has_citus_catalog) return false;
-    const uint64 n = spi_query(
-        "SELECT FROM pg_catalog.pg_dist_partition "
-        "WHERE logicalrelid OPERATOR(pg_catalog.=) 'railway.runs'::pg_catalog.regclass",
-        0, nullptr, nullptr, nullptr);
-    if (n > 0) spi_free_result();
-    return n > 0;
+    const Oid runs = pg_guarded([] { return get_relname_relid("runs", get_namespace_oid("railway", false)); });
+    return citus_partition_method(runs) != 0;
 }
 
 struct Batch {
@@ -707,9 +695,8 @@ void for_each_run_of_trains(SPIPlanPtr plan, const std::pmr::vector<Datum>& trai
                     // Untouched as the trigger judges it (really_conflicts): the pattern's
                     // occurrence on a date the schedule runs. A run left on a date its schedule
                     // no longer runs (history, or kept by an edit of the schedule) may conflict.
-                    const Window w = railway::occurrence(pattern, run.date);
-                    run.may_conflict = !railway::runs_on(pattern, run.date) ||
-                                       DatumGetTimestamp(col[3]) != w.start_us || DatumGetTimestamp(col[4]) != w.end_us;
+                    run.may_conflict = !is_untouched_run(pattern, run.date, DatumGetTimestamp(col[3]),
+                                                         DatumGetTimestamp(col[4]));
                 }
             }
             more = visit(run);
@@ -940,9 +927,7 @@ void check_schedule_runs(FunctionCallInfo fcinfo) {
         const int32 day = DatumGetDateADT(v[3]);
         const int64 departure = DatumGetTimestamp(v[4]);
         const int64 arrival = DatumGetTimestamp(v[5]);
-        const Window w = railway::occurrence(pattern, day);
-        const bool untouched = DatumGetBool(v[6]) && railway::runs_on(pattern, day) && departure == w.start_us &&
-                               arrival == w.end_us;
+        const bool untouched = DatumGetBool(v[6]) && is_untouched_run(pattern, day, departure, arrival);
         ItemPointerData self = *reinterpret_cast<ItemPointer>(DatumGetPointer(v[1]));
         Relation rel = pg_guarded([&] { return table_open(DatumGetObjectId(v[0]), AccessShareLock); });
         check_run_conflicts(state, rel, DatumGetInt32(v[2]), RunSlot{schedule_id, day, departure, arrival}, untouched,

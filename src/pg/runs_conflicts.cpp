@@ -29,6 +29,7 @@
 
 #include <string>
 
+#include "datum.hpp"
 #include "runs_conflicts.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
@@ -125,12 +126,6 @@ struct RunConflictState {
 };
 
 namespace {
-
-bool text_is(Datum value, const char* expected) {
-    const text* t = reinterpret_cast<const text*>(PG_DETOAST_DATUM_PACKED(value));
-    const size_t n = VARSIZE_ANY_EXHDR(t);
-    return n == strlen(expected) && memcmp(VARDATA_ANY(t), expected, n) == 0;
-}
 
 // Picks how to search a partition. Runs inside pg_guarded.
 void choose_path(Part& part) {
@@ -292,13 +287,13 @@ bool examine(ScanArgs& args, const Part& part, TupleTableSlot* slot, const Snaps
     if (!runs_conflict(args.kind, args.run, other)) return false;
     *wait_for = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
     if (TransactionIdIsValid(*wait_for)) return true;
-    if (text_is(v[cStatus], "cancelled")) return false;
+    if (text_equals(v[cStatus], "cancelled")) return false;
     if (args.nfound == args.capacity) {
         args.capacity *= 2;
         args.found = static_cast<Candidate*>(repalloc(args.found, sizeof(Candidate) * args.capacity));
     }
     args.found[args.nfound++] = Candidate{static_cast<int32>(other.schedule_id), other.run_date, other.departure,
-                                          other.arrival, text_is(v[cKind], "planned")};
+                                          other.arrival, text_equals(v[cKind], "planned")};
     return false;
 }
 
@@ -396,8 +391,7 @@ bool really_conflicts(const Candidate& c, bool run_untouched, const char* schedu
     if (run_untouched && c.planned) {
         const ServicePattern pattern =
             pattern_from_columns(nulls[1], cols[1], nulls[2], cols[2], nulls[3], cols[3], nulls[4], cols[4], nulls[5], cols[5]);
-        const Window w = occurrence(pattern, c.run_date);
-        untouched = runs_on(pattern, c.run_date) && w.start_us == c.departure && w.end_us == c.arrival;
+        untouched = is_untouched_run(pattern, c.run_date, c.departure, c.arrival);
     }
     spi_finish();
     return !(run_untouched && untouched);

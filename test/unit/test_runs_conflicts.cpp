@@ -3,6 +3,7 @@
 #include "core/runs.hpp"
 
 #include "core/calendar.hpp"
+#include "core/service_pattern.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,17 @@ int64_t ts(int64_t y, int m, int d, int hh = 0, int mm = 0) {
     return day_from_civil(y, m, d) * kUsecPerDay + hh * kUsecPerHour + mm * kUsecPerMinute;
 }
 RunSlot slot(int64_t schedule, int32_t run_date, int64_t dep, int64_t arr) { return {schedule, run_date, dep, arr}; }
+
+TEST(RunsConflicts, UntouchedIsThePatternsOccurrenceOnARunningDate) {
+    // Weekdays 08:00-09:00 in January 2024 (1 January 2024 is a Monday).
+    const ServicePattern p = parse_pattern("08:00 for 01:00 on 12345-- from 2024-01-01 to 2024-01-31");
+    EXPECT_TRUE(is_untouched_run(p, day(2024, 1, 3), ts(2024, 1, 3, 8), ts(2024, 1, 3, 9)));
+    // Retimed (either end), or on a Saturday, or after the last date: not untouched.
+    EXPECT_FALSE(is_untouched_run(p, day(2024, 1, 3), ts(2024, 1, 3, 8, 5), ts(2024, 1, 3, 9, 5)));
+    EXPECT_FALSE(is_untouched_run(p, day(2024, 1, 3), ts(2024, 1, 3, 8), ts(2024, 1, 3, 9, 30)));
+    EXPECT_FALSE(is_untouched_run(p, day(2024, 1, 6), ts(2024, 1, 6, 8), ts(2024, 1, 6, 9)));
+    EXPECT_FALSE(is_untouched_run(p, day(2024, 2, 1), ts(2024, 2, 1, 8), ts(2024, 2, 1, 9)));
+}
 
 TEST(RunsConflicts, OverlapOnOneDateConflictsForBothKinds) {
     const RunSlot a = slot(1, day(2025, 1, 6), ts(2025, 1, 6, 8), ts(2025, 1, 6, 10));
