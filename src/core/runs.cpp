@@ -96,7 +96,8 @@ void check_run_date(const RunRow& row, int64_t schedule_id, const ServicePattern
 
 void check_run_span(const RunRow& row) {
     // In 128 bits: run_date may be any finite date.
-    const __int128 day_start = static_cast<__int128>(row.run_date) * kUsecPerDay;
+    __extension__ typedef __int128 Int128;  // __extension__: keeps -Wpedantic quiet
+    const Int128 day_start = static_cast<Int128>(row.run_date) * kUsecPerDay;
     if (row.planned_departure < day_start - kUsecPerDay || row.planned_departure >= day_start + 2 * kUsecPerDay)
         throw Error(sqlstate::check_violation,
                     "Planned departure " + format_timestamp(row.planned_departure) + " is too far from run date " +

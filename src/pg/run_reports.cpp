@@ -206,6 +206,8 @@ void close_reader(Reader& r) {
 int read_chunk(Reader& r, int32 since, RunFacts* out) {
     int n = 0;
     while (n < kChunk && !r.done) {
+        // Rows before `since` are skipped without filling the chunk: interrupts are polled here.
+        CHECK_FOR_INTERRUPTS();
         if (!table_scan_getnextslot(r.scan, ForwardScanDirection, r.slot)) {
             r.done = true;
             break;
