@@ -23,6 +23,7 @@
 #include "datum.hpp"
 #include "memory.hpp"
 #include "prevalidated.hpp"
+#include "schedules_write.hpp"
 #include "service_pattern.hpp"
 #include "spi.hpp"
 
@@ -611,6 +612,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
     // its k-th trip in the plan's order, the ids being taken in the order the rows are inserted.
     size_t schedules = 0;
     size_t loaded_trips = 0;
+    size_t direct_rows = 0, inserted_rows = 0;  // schedules written directly, or by INSERT
     int32_t first_day = kDayInfinity, last_day = kDayMinusInfinity;
     {
         // Two statements per batch: the schedules, RETURNING their ids and patterns, then their
@@ -657,6 +659,9 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID};
         std::vector<Datum> columns[kColumns];
         std::vector<std::string> keys;  // each row's pattern_key
+        std::vector<uint8_t> masks;     // each row's running days (bit 0 Monday)
+        // Whether every row of the batch is prevalidated (below): then it may be written directly.
+        bool batch_prevalidated = true;
         // The batch's rows the validation trigger need not check again: those of trains this load
         // created, checked here by the trigger's rules, when the conflict sweep has settled their
         // conflicts (conflicts => 'keep' loads conflicting trips, which the trigger refuses).
@@ -669,6 +674,32 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             if (columns[0].empty()) return;
             poll_interrupts();
             const size_t n = columns[0].size();
+            std::vector<Datum> trip_columns[kColumns - kScheduleColumns + 1];  // schedule_id, then 9 to 15
+            auto add = [&](size_t i, int32 id) {
+                trip_columns[0].push_back(Int32GetDatum(id));
+                for (int c = kScheduleColumns; c < kColumns; ++c) trip_columns[c - kScheduleColumns + 1].push_back(columns[c][i]);
+            };
+            // The direct write (schedules_write.hpp) when every row is prevalidated and it applies.
+            std::optional<std::vector<int32>> direct;
+            if (batch_prevalidated) {
+                std::vector<Datum> days(n);
+                pg_guarded([&] {
+                    for (size_t i = 0; i < n; ++i) {
+                        Datum flags[7];
+                        for (int d = 0; d < 7; ++d) flags[d] = BoolGetDatum((masks[i] >> d) & 1u);
+                        days[i] = PointerGetDatum(construct_array(flags, 7, BOOLOID, 1, true, TYPALIGN_CHAR));
+                    }
+                });
+                NewSchedules rows{};
+                for (int c = 0; c < kScheduleColumns; ++c) rows.columns[c] = c == 5 ? days.data() : columns[c].data();
+                rows.null_end = nullptr;
+                rows.n = n;
+                direct = write_new_schedules(rows);
+            }
+            if (direct) {
+                for (size_t i = 0; i < n; ++i) add(i, (*direct)[i]);
+                direct_rows += n;
+            } else {
             Datum values[kScheduleColumns];
             for (int c = 0; c < kScheduleColumns; ++c) values[c] = build_array(columns[c], element[c]);
             std::vector<std::pair<int32, std::string>> inserted;  // (id, pattern_key)
@@ -677,7 +708,7 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                 const PrevalidatedScope scope(&prevalidated);
                 rows = run_rows(insert_schedules, values, nullptr);
             }
-            prevalidated.rows_per_train.clear();
+            inserted_rows += n;
             inserted.reserve(rows);
             for (uint64 row = 0; row < rows; ++row) {
                 bool null[7];
@@ -695,17 +726,14 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                       [](const auto& a, const auto& b) { return a.first < b.first; });
             std::unordered_map<std::string, std::deque<size_t>> waiting;
             for (size_t i = 0; i < n; ++i) waiting[keys[i]].push_back(i);
-            std::vector<Datum> trip_columns[kColumns - kScheduleColumns + 1];  // schedule_id, then 9 to 15
-            auto add = [&](size_t i, int32 id) {
-                trip_columns[0].push_back(Int32GetDatum(id));
-                for (int c = kScheduleColumns; c < kColumns; ++c) trip_columns[c - kScheduleColumns + 1].push_back(columns[c][i]);
-            };
             for (const auto& [id, key] : inserted) {
                 const auto at = waiting.find(key);
                 if (at == waiting.end() || at->second.empty()) continue;
                 add(at->second.front(), id);
                 at->second.pop_front();
             }
+            }
+            prevalidated.rows_per_train.clear();
             if (!trip_columns[0].empty()) {
                 Datum trip_values[9];
                 trip_values[0] = build_array(trip_columns[0], INT4OID);
@@ -716,6 +744,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
             }
             for (std::vector<Datum>& column : columns) column.clear();
             keys.clear();
+            masks.clear();
+            batch_prevalidated = true;
         };
         std::string days_text;
         for (const gtfs::PlannedTrip& trip : plan.trips) {
@@ -752,6 +782,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        Int32GetDatum(static_cast<int32_t>(trip.last_stop_sequence)),
                                        offset_datum};
                 for (int c = 0; c < kColumns; ++c) columns[c].push_back(row[c]);
+                masks.push_back(static_cast<uint8_t>(pattern.days));
+                batch_prevalidated = batch_prevalidated && prevalidate && created_trains[trip.train];
                 if (prevalidate && created_trains[trip.train]) {
                     ScheduleRow checked{};
                     checked.scheduled_departure = midnight + pattern.departure_us;
@@ -838,6 +870,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
            ",\"skipped\":" + std::to_string(plan.skipped.size()) +
            ",\"after_midnight\":" + std::to_string(plan.after_midnight_trips) + "}" +
            ",\"schedules\":" + std::to_string(schedules) +
+           ",\"schedules_written\":{\"direct\":" + std::to_string(direct_rows) +
+           ",\"insert\":" + std::to_string(inserted_rows) + "}" +
            ",\"first_date\":" + (any ? json_string(format_date(first_day)) : "null") +
            ",\"last_date\":" + (any ? json_string(format_date(last_day)) : "null") +
            ",\"notice_counts\":" + counts + ",\"notices\":" + notices +

@@ -39,6 +39,37 @@ COMMENT ON INDEX railway.idx_audit_log_changed_at IS 'Changes by time (BRIN: cha
 SELECT pg_catalog.pg_extension_config_dump('railway.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('railway.audit_log_id_seq', '');
 
+-- The audit rows of inserted schedules: one per id, in the array's order, without the row's
+-- image (see railway.audit_trigger()). Written by the trigger for every INSERT into
+-- railway.schedules, and by railway.gtfs_load's direct write (src/pg/schedules_write.cpp), which
+-- inserts its validated rows without the executor of an INSERT and so without the trigger.
+-- Nobody may execute it (the trigger's owner and the C code call it); SECURITY DEFINER, as the
+-- trigger: it writes railway.audit_log.
+CREATE FUNCTION railway.audit_inserted_schedules(ids integer[]) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
+    written bigint;
+BEGIN
+    -- A superuser's restore is not audited again (see railway.audit_trigger()).
+    IF current_setting('row_security') = 'off'
+       AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = actor) THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id)
+    SELECT actor, session_user, 'INSERT', 'schedules', u.id
+    FROM unnest(ids) WITH ORDINALITY AS u(id, k)
+    ORDER BY u.k;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$function$;
+COMMENT ON FUNCTION railway.audit_inserted_schedules(integer[]) IS
+    'Writes the audit rows (operation INSERT, no image) of the inserted schedules with these ids, in order; returns how many. Called by railway.audit_trigger() and by railway.gtfs_load''s direct write; executable by nobody else. SECURITY DEFINER, search_path pinned.';
+REVOKE ALL ON FUNCTION railway.audit_inserted_schedules(integer[]) FROM PUBLIC;
+
 -- SECURITY DEFINER: it writes railway.audit_log, which the roles that make changes may not.
 -- Statement-level (issue 12, "a cheaper insert path"): one call per statement writes the audit
 -- rows of all its rows with one INSERT ... SELECT from the statement's transition tables
@@ -88,9 +119,8 @@ BEGIN
         -- (a TRUNCATE records the images of the rows it removes); railway.audit_row_history()
         -- gives it back. Schedules are the table written in bulk (GTFS feeds, timetable loads):
         -- building and storing a jsonb copy of each was most of the cost of auditing them.
-        INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id)
-        SELECT actor, session_user, 'INSERT', logical_table, t.id
-        FROM new_rows t;
+        -- railway.gtfs_load's direct write records its rows with the same function.
+        PERFORM railway.audit_inserted_schedules(ARRAY(SELECT t.id FROM new_rows t));
     ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
                                        new_row)

@@ -1,0 +1,409 @@
+// The direct write of railway.gtfs_load (see schedules_write.hpp and README "GTFS import").
+//
+// gtfs_load validates its rows itself (the trigger's rules, the conflict sweep over the trains
+// it creates), so of what an INSERT does per row only the executor's own work remains: the
+// function scan of the arrays, the column defaults, the CHECK constraints, the heap insert and
+// its WAL record, the index entries (with the exclusion constraint's search), and three
+// foreign-key checks, each a query of its own, after every row. Measured on the largest feed
+// (cdmx-corredores, 90,663 schedules), the foreign-key checks were a third of the INSERTs' time.
+// This file writes a batch as COPY does: the foreign keys checked once for the whole batch (the
+// batch's distinct keys, their rows locked FOR KEY SHARE by one query per key, run as the
+// referenced table's owner, as the foreign key's own check runs), then per row the defaults and
+// ExecConstraints, table_multi_insert of up to kSlots rows (one WAL record per page), each row's
+// index entries with ExecInsertIndexTuples (the primary key raises 23505, the exclusion
+// constraint 23P01, as for an INSERT), and the audit rows of the batch. It applies only where
+// this skips nothing else (write_guarded); otherwise nothing is written and the caller INSERTs.
+// The body runs inside one pg_guarded call: C-style code, no object with a destructor.
+#include "schedules_write.hpp"
+
+#include "citus.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation_d.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator_d.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/pg_list.h"
+#include "parser/parse_func.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/rls.h"
+#include "utils/syscache.h"
+}
+
+#include <cstring>
+
+namespace railway::pg {
+
+const char* const kNewScheduleColumns[NewSchedules::kColumns] = {
+    "train_id",          "departure_location_id", "arrival_location_id", "scheduled_departure",
+    "scheduled_arrival", "running_days",          "effective_start_date", "effective_end_date",
+    "train_kind"};
+
+namespace {
+
+constexpr int kSlots = 1000;  // rows per table_multi_insert, as COPY buffers
+constexpr int kEndColumn = 7;  // effective_end_date, the one column that may be NULL
+const Oid kColumnTypes[NewSchedules::kColumns] = {INT4OID,      INT4OID,      INT4OID,      TIMESTAMPOID, TIMESTAMPOID,
+                                                  BOOLARRAYOID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID};
+
+// A foreign key of railway.schedules whose check this write makes.
+struct ForeignKey {
+    const char* name;      // the constraint
+    Oid referenced;        // its table
+    Oid owner;             // whose identity the check runs with, as the foreign key's own check
+    int nkeys;
+    int column[INDEX_MAX_KEYS];  // NewSchedules' column of each key column
+    const char* count_sql;    // how many distinct keys the batch has
+    const char* lock_sql;     // the batch's distinct keys joined to their rows, locked FOR KEY SHARE
+    const char* missing_sql;  // the first key without a row, as text
+};
+
+// What the write needs of the table, found by inspect().
+struct Target {
+    AttrNumber attnum[NewSchedules::kColumns];
+    AttrNumber id;  // the id column
+    ForeignKey keys[8];
+    int nkeys;
+    bool audit;  // schedules_audit_insert fires
+};
+
+Oid railway_function(const char* name, int nargs, Oid* types) {
+    List* qualified = list_make2(makeString(pstrdup("railway")), makeString(pstrdup(name)));
+    return LookupFuncName(qualified, nargs, types, true);
+}
+
+// Whether an enabled trigger fires in this session (session_replication_role is not replica:
+// checked by the caller), as the executor decides.
+bool fires(const Trigger& t) { return t.tgenabled == TRIGGER_FIRES_ON_ORIGIN || t.tgenabled == TRIGGER_FIRES_ALWAYS; }
+
+// The column of NewSchedules named `name`, or -1.
+int provided_column(const char* name) {
+    for (int c = 0; c < NewSchedules::kColumns; ++c)
+        if (strcmp(kNewScheduleColumns[c], name) == 0) return c;
+    return -1;
+}
+
+// Fills `key` for the foreign key `constraint` of `rel` when this write can check it: every key
+// column one of NewSchedules' (never NULL: not effective_end_date), int4 or text on both sides
+// with the types' own equality (text in the default collation), the referenced table a plain one.
+bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey* key) {
+    ListCell* cell;
+    foreach (cell, RelationGetFKeyList(rel)) {
+        const ForeignKeyCacheInfo* info = static_cast<const ForeignKeyCacheInfo*>(lfirst(cell));
+        if (info->conoid != constraint) continue;
+        if (get_rel_relkind(info->confrelid) != RELKIND_RELATION) return false;
+        key->name = get_constraint_name(constraint);
+        key->referenced = info->confrelid;
+        key->nkeys = info->nkeys;
+        const char* table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(info->confrelid)),
+                                                       get_rel_name(info->confrelid));
+        HeapTuple owner_tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(info->confrelid));
+        if (!HeapTupleIsValid(owner_tuple)) return false;
+        key->owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(owner_tuple))->relowner;
+        ReleaseSysCache(owner_tuple);
+        StringInfoData arrays, distinct, join, as_text, exists;
+        initStringInfo(&arrays);
+        initStringInfo(&distinct);
+        initStringInfo(&join);
+        initStringInfo(&as_text);
+        initStringInfo(&exists);
+        for (int i = 0; i < info->nkeys; ++i) {
+            int column = -1;
+            for (int c = 0; c < NewSchedules::kColumns; ++c)
+                if (target.attnum[c] == info->conkey[i]) column = c;
+            if (column < 0 || column == kEndColumn) return false;
+            key->column[i] = column;
+            Oid type, collation;
+            int32 typmod;
+            get_atttypetypmodcoll(info->confrelid, info->confkey[i], &type, &typmod, &collation);
+            const Oid wanted = kColumnTypes[column];
+            if (type != wanted || (wanted != INT4OID && wanted != TEXTOID)) return false;
+            if (info->conpfeqop[i] != (wanted == INT4OID ? Int4EqualOperator : TextEqualOperator)) return false;
+            if (wanted == TEXTOID && (collation != DEFAULT_COLLATION_OID ||
+                                      TupleDescAttr(RelationGetDescr(rel), info->conkey[i] - 1)->attcollation != DEFAULT_COLLATION_OID))
+                return false;
+            const char* referenced_column = quote_identifier(get_attname(info->confrelid, info->confkey[i], false));
+            const char* type_name = wanted == INT4OID ? "pg_catalog.int4" : "pg_catalog.text";
+            appendStringInfo(&arrays, "%spg_catalog.unnest($%d::%s[])", i ? ", " : "", i + 1, type_name);
+            appendStringInfo(&distinct, "%sk%d", i ? ", " : "", i);
+            appendStringInfo(&join, "%sx.%s OPERATOR(pg_catalog.=) k.k%d", i ? " AND " : "", referenced_column, i);
+            appendStringInfo(&as_text, "%sk.k%d::pg_catalog.text", i ? " OPERATOR(pg_catalog.||) ', ' OPERATOR(pg_catalog.||) " : "", i);
+        }
+        key->count_sql = psprintf("SELECT pg_catalog.count(*) FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k",
+                                  distinct.data, arrays.data, distinct.data);
+        key->lock_sql = psprintf(
+            "SELECT 1 FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k JOIN ONLY %s x ON %s "
+            "FOR KEY SHARE OF x",
+            distinct.data, arrays.data, distinct.data, table, join.data);
+        key->missing_sql = psprintf(
+            "SELECT %s FROM ROWS FROM (%s) WITH ORDINALITY AS k(%s, ord) WHERE NOT EXISTS "
+            "(SELECT FROM ONLY %s x WHERE %s) ORDER BY k.ord LIMIT 1",
+            as_text.data, arrays.data, distinct.data, table, join.data);
+        return true;
+    }
+    return false;
+}
+
+// Whether the direct write applies to railway.schedules (`rel`); fills `target`.
+bool inspect(Relation rel, Target* target) {
+    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhasrules) return false;
+    const TupleDesc desc = RelationGetDescr(rel);
+    for (int c = 0; c < NewSchedules::kColumns; ++c) target->attnum[c] = 0;
+    target->id = 0;
+    for (int a = 0; a < desc->natts; ++a) {
+        const Form_pg_attribute att = TupleDescAttr(desc, a);
+        if (att->attisdropped) continue;
+        if (att->attgenerated) return false;
+        const int c = provided_column(NameStr(att->attname));
+        if (c >= 0) {
+            if (att->atttypid != kColumnTypes[c]) return false;
+            target->attnum[c] = att->attnum;
+        }
+        if (strcmp(NameStr(att->attname), "id") == 0 && att->atttypid == INT4OID && att->attnotnull)
+            target->id = att->attnum;
+    }
+    for (int c = 0; c < NewSchedules::kColumns; ++c)
+        if (target->attnum[c] == 0) return false;
+    if (target->id == 0) return false;
+    // Deferrable unique or exclusion constraints would be re-checked at commit by a trigger the
+    // INSERT queues.
+    ListCell* cell;
+    foreach (cell, RelationGetIndexList(rel)) {
+        HeapTuple index = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(cell)));
+        if (!HeapTupleIsValid(index)) return false;
+        const bool immediate = reinterpret_cast<Form_pg_index>(GETSTRUCT(index))->indimmediate;
+        ReleaseSysCache(index);
+        if (!immediate) return false;
+    }
+    // The INSERT triggers that fire: railway's own only.
+    const Oid validate_fn = railway_function("validate_schedule_trigger", 0, nullptr);
+    const Oid audit_fn = railway_function("audit_trigger", 0, nullptr);
+    target->nkeys = 0;
+    target->audit = false;
+    if (rel->trigdesc == nullptr) return true;
+    bool validate_seen = false;
+    for (int i = 0; i < rel->trigdesc->numtriggers; ++i) {
+        const Trigger& t = rel->trigdesc->triggers[i];
+        if (!TRIGGER_FOR_INSERT(t.tgtype) || !fires(t)) continue;
+        const bool plain = t.tgqual == nullptr && t.tgnargs == 0 && t.tgoldtable == nullptr;
+        if (t.tgfoid == F_RI_FKEY_CHECK_INS && TRIGGER_FOR_ROW(t.tgtype) && TRIGGER_FOR_AFTER(t.tgtype) &&
+            !t.tgdeferrable && t.tgnewtable == nullptr) {
+            if (target->nkeys == static_cast<int>(sizeof target->keys / sizeof target->keys[0])) return false;
+            if (!describe_key(rel, *target, t.tgconstraint, &target->keys[target->nkeys])) return false;
+            ++target->nkeys;
+        } else if (t.tgfoid == validate_fn && plain && t.tgnewtable == nullptr && TRIGGER_FOR_ROW(t.tgtype) &&
+                   TRIGGER_FOR_BEFORE(t.tgtype) && !validate_seen) {
+            validate_seen = true;  // its checks made by the caller (prevalidated.hpp)
+        } else if (t.tgfoid == audit_fn && plain && t.tgnewtable != nullptr && !TRIGGER_FOR_ROW(t.tgtype) &&
+                   TRIGGER_FOR_AFTER(t.tgtype) && !target->audit) {
+            target->audit = true;  // its rows written by railway.audit_inserted_schedules
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Runs `sql` as `owner` (the referenced table's), as the foreign key's own check does: its
+// privileges, and row-level security not forced on the owner. Returns the number of rows.
+uint64 run_as_owner(Oid owner, const char* sql, int nargs, Oid* types, Datum* values) {
+    Oid user;
+    int context;
+    GetUserIdAndSecContext(&user, &context);
+    SetUserIdAndSecContext(owner, context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+    const int rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, false, 0);
+    SetUserIdAndSecContext(user, context);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "railway: foreign key check failed: %s", SPI_result_code_string(rc));
+    return SPI_processed;
+}
+
+// The foreign keys of the batch: every distinct key's row locked FOR KEY SHARE; a key without a
+// row raises the foreign key's own error (23503).
+void check_keys(Relation rel, const Target& target, const NewSchedules& rows) {
+    Datum arrays[NewSchedules::kColumns] = {};
+    for (int k = 0; k < target.nkeys; ++k) {
+        const ForeignKey& key = target.keys[k];
+        Oid types[INDEX_MAX_KEYS];
+        Datum values[INDEX_MAX_KEYS];
+        for (int i = 0; i < key.nkeys; ++i) {
+            const int c = key.column[i];
+            const Oid element = kColumnTypes[c];
+            types[i] = element == INT4OID ? INT4ARRAYOID : TEXTARRAYOID;
+            if (arrays[c] == 0) {
+                int16 length;
+                bool by_value;
+                char align;
+                get_typlenbyvalalign(element, &length, &by_value, &align);
+                arrays[c] = PointerGetDatum(construct_array(const_cast<Datum*>(rows.columns[c]),
+                                                            static_cast<int>(rows.n), element, length, by_value,
+                                                            align));
+            }
+            values[i] = arrays[c];
+        }
+        // The batch's distinct keys, each of which must have its row, locked.
+        const uint64 found = run_as_owner(key.owner, key.lock_sql, key.nkeys, types, values);
+        SPI_freetuptable(SPI_tuptable);
+        const int rc = SPI_execute_with_args(key.count_sql, key.nkeys, types, values, nullptr, true, 0);
+        if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "railway: could not count the keys");
+        bool is_null;
+        const uint64 distinct =
+            static_cast<uint64>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)));
+        SPI_freetuptable(SPI_tuptable);
+        if (found == distinct) continue;
+        // A key without a row (deleted by another transaction since it was read, or by a trigger
+        // of the DBA's in this one): the foreign key's error, with the key when the caller may
+        // read the table (as the foreign key's check decides).
+        const uint64 missing = run_as_owner(key.owner, key.missing_sql, key.nkeys, types, values);
+        const char* value = missing > 0 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
+        StringInfoData columns;
+        initStringInfo(&columns);
+        for (int i = 0; i < key.nkeys; ++i)
+            appendStringInfo(&columns, "%s%s", i ? ", " : "", kNewScheduleColumns[key.column[i]]);
+        const bool show = value != nullptr &&
+                          pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+        ereport(ERROR, (errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+                        errmsg("insert or update on table \"%s\" violates foreign key constraint \"%s\"",
+                               RelationGetRelationName(rel), key.name),
+                        show ? errdetail("Key (%s)=(%s) is not present in table \"%s\".", columns.data, value,
+                                         get_rel_name(key.referenced))
+                             : errdetail("Key is not present in table \"%s\".", get_rel_name(key.referenced)),
+                        errtableconstraint(rel, key.name)));
+    }
+}
+
+// Writes the rows: defaults, constraints, heap, index entries. ids[r] gets row r's id.
+void write_rows(Relation rel, const Target& target, const NewSchedules& rows, int32* ids) {
+    EState* estate = CreateExecutorState();
+    ResultRelInfo* rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(rri, rel, 0, nullptr, 0);
+    ExecOpenIndices(rri, false);
+    const TupleDesc desc = RelationGetDescr(rel);
+    // The defaults of the other columns, as the INSERT's (the id's identity sequence, the status).
+    ExprState** defaults = static_cast<ExprState**>(palloc0(sizeof(ExprState*) * desc->natts));
+    for (int a = 0; a < desc->natts; ++a) {
+        const Form_pg_attribute att = TupleDescAttr(desc, a);
+        bool provided = false;
+        for (int c = 0; c < NewSchedules::kColumns; ++c) provided = provided || target.attnum[c] == att->attnum;
+        if (att->attisdropped || provided) continue;
+        Node* expression = build_column_default(rel, att->attnum);
+        if (expression != nullptr) defaults[a] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate);
+    }
+    // The defaults' values live until their rows are in the heap: reset per chunk.
+    ExprContext* defaults_context = CreateExprContext(estate);
+    const bool constrained = desc->constr != nullptr;
+    BulkInsertState bistate = GetBulkInsertState();
+    const CommandId cid = GetCurrentCommandId(true);
+    TupleTableSlot* slots[kSlots];
+    const int nslots = rows.n < static_cast<size_t>(kSlots) ? static_cast<int>(rows.n) : kSlots;
+    for (int i = 0; i < nslots; ++i) slots[i] = table_slot_create(rel, nullptr);
+    for (size_t first = 0; first < rows.n; first += kSlots) {
+        CHECK_FOR_INTERRUPTS();
+        const int n = rows.n - first < static_cast<size_t>(kSlots) ? static_cast<int>(rows.n - first) : kSlots;
+        for (int k = 0; k < n; ++k) {
+            const size_t r = first + k;
+            TupleTableSlot* slot = slots[k];
+            ExecClearTuple(slot);
+            for (int a = 0; a < desc->natts; ++a) {
+                if (defaults[a] != nullptr) {
+                    slot->tts_values[a] = ExecEvalExprSwitchContext(defaults[a], defaults_context, &slot->tts_isnull[a]);
+                } else {
+                    slot->tts_values[a] = 0;
+                    slot->tts_isnull[a] = true;
+                }
+            }
+            for (int c = 0; c < NewSchedules::kColumns; ++c) {
+                const int a = target.attnum[c] - 1;
+                const bool is_null = c == kEndColumn && rows.null_end != nullptr && rows.null_end[r];
+                slot->tts_values[a] = is_null ? 0 : rows.columns[c][r];
+                slot->tts_isnull[a] = is_null;
+            }
+            ExecStoreVirtualTuple(slot);
+            if (constrained) ExecConstraints(rri, slot, estate);  // NOT NULL and CHECK, 23502 and 23514
+            ResetPerTupleExprContext(estate);
+            ids[r] = DatumGetInt32(slot->tts_values[target.id - 1]);  // NOT NULL: checked above
+        }
+        table_multi_insert(rel, slots, n, cid, 0, bistate);
+        for (int k = 0; k < n; ++k) {
+            List* recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, nullptr, NIL);
+            list_free(recheck);
+            ResetPerTupleExprContext(estate);
+        }
+        ResetExprContext(defaults_context);
+    }
+    for (int i = 0; i < nslots; ++i) ExecDropSingleTupleTableSlot(slots[i]);
+    FreeBulkInsertState(bistate);
+    ExecCloseIndices(rri);
+    FreeExecutorState(estate);
+}
+
+bool write_guarded(Oid relid, const NewSchedules& rows, int32* ids) {
+    // What the INSERT's executor would check or do besides: the table's privilege (column
+    // privileges only: the INSERT names its columns), row-level security, replica mode.
+    if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) return false;
+    if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK) return false;
+    if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED) return false;
+    Oid int4_array = INT4ARRAYOID;
+    const Oid audit_rows_fn = railway_function("audit_inserted_schedules", 1, &int4_array);
+    if (!OidIsValid(audit_rows_fn)) return false;
+    Relation rel = table_open(relid, RowExclusiveLock);
+    Target target;
+    if (!inspect(rel, &target)) {
+        table_close(rel, NoLock);  // the lock is kept to the end of the transaction, as an INSERT's
+        return false;
+    }
+    check_keys(rel, target, rows);
+    write_rows(rel, target, rows, ids);
+    table_close(rel, NoLock);
+    // The next queries (gtfs_trips, the audit rows) see these rows.
+    CommandCounterIncrement();
+    if (target.audit) {
+        Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * rows.n));
+        for (size_t r = 0; r < rows.n; ++r) elements[r] = Int32GetDatum(ids[r]);
+        ArrayType* array = construct_array(elements, static_cast<int>(rows.n), INT4OID, 4, true, TYPALIGN_INT);
+        // The function is not executable by PUBLIC: called here as the trigger would fire.
+        OidFunctionCall1(audit_rows_fn, PointerGetDatum(array));
+        pfree(array);
+        pfree(elements);
+        CommandCounterIncrement();
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<int32>> write_new_schedules(const NewSchedules& rows) {
+    if (rows.n == 0) return std::vector<int32>{};
+    const Oid relid = pg_guarded([] {
+        const Oid railway = get_namespace_oid("railway", true);
+        return OidIsValid(railway) ? get_relname_relid("schedules", railway) : InvalidOid;
+    });
+    if (!OidIsValid(relid) || citus_partition_method(relid) != 0) return std::nullopt;
+    std::vector<int32> ids(rows.n);
+    const bool written = pg_guarded([&] { return write_guarded(relid, rows, ids.data()); });
+    if (!written) return std::nullopt;
+    return ids;
+}
+
+}  // namespace railway::pg
