@@ -164,5 +164,20 @@ RESET ROLE;
 DROP OWNED BY railway_test_dw_loader;
 DROP ROLE railway_test_dw_loader;
 
+-- 8. The locks of the foreign-key checks: the locations DWA and DWB (committed by the first
+-- load, reused by their code) are locked FOR KEY SHARE by this transaction, as the foreign key's
+-- own check locks them; the new trains, inserted by this transaction and invisible to every
+-- other, are not locked (a lock would only cost a WAL record).
+BEGIN;
+SELECT pg_temp.renumber('locks');
+SELECT r -> 'schedules_written' AS written, r #> '{locations,existing}' AS existing_locations
+FROM railway.gtfs_load('dw-locks') r;
+SELECT 'location ' || code AS row, xmax::text = pg_current_xact_id()::text AS locked_by_this_transaction
+FROM railway.locations WHERE code IN ('DWA', 'DWB')
+UNION ALL
+SELECT 'train ' || train_number, xmax::text = pg_current_xact_id()::text
+FROM railway.trains WHERE train_number LIKE '%/locks' ORDER BY 1;
+ROLLBACK;
+
 TRUNCATE railway.gtfs_trips, railway.gtfs_feeds, railway.schedules, railway.trains, railway.locations RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;

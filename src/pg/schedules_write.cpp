@@ -76,7 +76,8 @@ struct ForeignKey {
     int nkeys;
     int column[INDEX_MAX_KEYS];  // NewSchedules' column of each key column
     const char* count_sql;    // how many distinct keys the batch has
-    const char* lock_sql;     // the batch's distinct keys joined to their rows, locked FOR KEY SHARE
+    const char* own_sql;      // how many of them have a row this transaction inserted (not locked)
+    const char* lock_sql;     // the others joined to their rows, locked FOR KEY SHARE
     const char* missing_sql;  // the first key without a row, as text
 };
 
@@ -153,10 +154,20 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
         }
         key->count_sql = psprintf("SELECT pg_catalog.count(*) FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k",
                                   distinct.data, arrays.data, distinct.data);
+        // A row this transaction inserted (its xmin the top-level transaction's id: the load's
+        // own trains and locations, unless it runs in a subtransaction) is invisible to every
+        // other session until commit, so no other transaction can delete or change it: the lock
+        // would only cost a WAL record. Every other row is locked, as the foreign key's check does.
+        static const char* const kMine =
+            "x.xmin OPERATOR(pg_catalog.=) pg_catalog.xid(pg_catalog.pg_current_xact_id())";
+        key->own_sql = psprintf(
+            "SELECT pg_catalog.count(*) FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k JOIN ONLY %s x "
+            "ON %s WHERE %s",
+            distinct.data, arrays.data, distinct.data, table, join.data, kMine);
         key->lock_sql = psprintf(
             "SELECT 1 FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k JOIN ONLY %s x ON %s "
-            "FOR KEY SHARE OF x",
-            distinct.data, arrays.data, distinct.data, table, join.data);
+            "WHERE NOT (%s) FOR KEY SHARE OF x",
+            distinct.data, arrays.data, distinct.data, table, join.data, kMine);
         key->missing_sql = psprintf(
             "SELECT %s FROM ROWS FROM (%s) WITH ORDINALITY AS k(%s, ord) WHERE NOT EXISTS "
             "(SELECT FROM ONLY %s x WHERE %s) ORDER BY k.ord LIMIT 1",
@@ -226,8 +237,8 @@ bool inspect(Relation rel, Target* target) {
     return true;
 }
 
-// Runs `sql` as `owner` (the referenced table's), as the foreign key's own check does: its
-// privileges, and row-level security not forced on the owner. Returns the number of rows.
+// Runs `sql` (a SELECT) as `owner` (the referenced table's), as the foreign key's own check does:
+// its privileges, and row-level security not forced on the owner. Returns the number of rows.
 uint64 run_as_owner(Oid owner, const char* sql, int nargs, Oid* types, Datum* values) {
     Oid user;
     int context;
@@ -236,6 +247,7 @@ uint64 run_as_owner(Oid owner, const char* sql, int nargs, Oid* types, Datum* va
     const int rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, false, 0);
     SetUserIdAndSecContext(user, context);
     if (rc != SPI_OK_SELECT) elog(ERROR, "railway: foreign key check failed: %s", SPI_result_code_string(rc));
+    if (SPI_tuptable == nullptr) elog(ERROR, "railway: foreign key check returned no result");
     return SPI_processed;
 }
 
@@ -262,15 +274,21 @@ void check_keys(Relation rel, const Target& target, const NewSchedules& rows) {
             }
             values[i] = arrays[c];
         }
-        // The batch's distinct keys, each of which must have its row, locked.
-        const uint64 found = run_as_owner(key.owner, key.lock_sql, key.nkeys, types, values);
-        SPI_freetuptable(SPI_tuptable);
-        const int rc = SPI_execute_with_args(key.count_sql, key.nkeys, types, values, nullptr, true, 0);
-        if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "railway: could not count the keys");
-        bool is_null;
-        const uint64 distinct =
-            static_cast<uint64>(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)));
-        SPI_freetuptable(SPI_tuptable);
+        // The batch's distinct keys, each of which must have its row: this transaction's own,
+        // or locked.
+        const auto count = [&](const char* sql) {
+            if (run_as_owner(key.owner, sql, key.nkeys, types, values) != 1) elog(ERROR, "railway: could not count the keys");
+            bool is_null;
+            const int64 n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+            SPI_freetuptable(SPI_tuptable);
+            return static_cast<uint64>(n);
+        };
+        const uint64 distinct = count(key.count_sql);
+        uint64 found = count(key.own_sql);
+        if (found < distinct) {
+            found += run_as_owner(key.owner, key.lock_sql, key.nkeys, types, values);
+            SPI_freetuptable(SPI_tuptable);
+        }
         if (found == distinct) continue;
         // A key without a row (deleted by another transaction since it was read, or by a trigger
         // of the DBA's in this one): the foreign key's error, with the key when the caller may
