@@ -37,7 +37,8 @@ extern const char* const kNewScheduleColumns[NewSchedules::kColumns];
 //     made unnecessary: every row is of a train this transaction created, checked by the
 //     trigger's rules and the conflict sweep; see prevalidated.hpp), the foreign keys' checks
 //     (done here for the whole batch: the referenced rows locked FOR KEY SHARE as the table's
-//     owner, as the foreign key's own check does; a missing one raises the foreign key's 23503)
+//     owner, as the foreign key's own check does, but for those this transaction inserted,
+//     which no other session can see; a missing one raises the foreign key's 23503)
 //     and schedules_audit_insert (its rows written here, by railway.audit_inserted_schedules);
 //   - session_replication_role is not replica.
 // The CHECK and NOT NULL constraints are checked per row (ExecConstraints), the unique and
