@@ -75,8 +75,7 @@ struct ForeignKey {
     Oid owner;             // whose identity the check runs with, as the foreign key's own check
     int nkeys;
     int column[INDEX_MAX_KEYS];  // NewSchedules' column of each key column
-    const char* count_sql;    // how many distinct keys the batch has
-    const char* own_sql;      // how many of them have a row this transaction inserted (not locked)
+    const char* own_sql;      // how many of the distinct keys have a row this transaction inserted
     const char* lock_sql;     // the others joined to their rows, locked FOR KEY SHARE
     const char* missing_sql;  // the first key without a row, as text
 };
@@ -124,12 +123,11 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
         if (!HeapTupleIsValid(owner_tuple)) return false;
         key->owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(owner_tuple))->relowner;
         ReleaseSysCache(owner_tuple);
-        StringInfoData arrays, distinct, join, as_text, exists;
+        StringInfoData arrays, names, join, as_text;
         initStringInfo(&arrays);
-        initStringInfo(&distinct);
+        initStringInfo(&names);
         initStringInfo(&join);
         initStringInfo(&as_text);
-        initStringInfo(&exists);
         for (int i = 0; i < info->nkeys; ++i) {
             int column = -1;
             for (int c = 0; c < NewSchedules::kColumns; ++c)
@@ -148,30 +146,26 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
             const char* referenced_column = quote_identifier(get_attname(info->confrelid, info->confkey[i], false));
             const char* type_name = wanted == INT4OID ? "pg_catalog.int4" : "pg_catalog.text";
             appendStringInfo(&arrays, "%spg_catalog.unnest($%d::%s[])", i ? ", " : "", i + 1, type_name);
-            appendStringInfo(&distinct, "%sk%d", i ? ", " : "", i);
+            appendStringInfo(&names, "%sk%d", i ? ", " : "", i);
             appendStringInfo(&join, "%sx.%s OPERATOR(pg_catalog.=) k.k%d", i ? " AND " : "", referenced_column, i);
             appendStringInfo(&as_text, "%sk.k%d::pg_catalog.text", i ? " OPERATOR(pg_catalog.||) ', ' OPERATOR(pg_catalog.||) " : "", i);
         }
-        key->count_sql = psprintf("SELECT pg_catalog.count(*) FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k",
-                                  distinct.data, arrays.data, distinct.data);
         // A row this transaction inserted (its xmin the top-level transaction's id: the load's
         // own trains and locations, unless it runs in a subtransaction) is invisible to every
         // other session until commit, so no other transaction can delete or change it: the lock
         // would only cost a WAL record. Every other row is locked, as the foreign key's check does.
         static const char* const kMine =
             "x.xmin OPERATOR(pg_catalog.=) pg_catalog.xid(pg_catalog.pg_current_xact_id())";
-        key->own_sql = psprintf(
-            "SELECT pg_catalog.count(*) FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k JOIN ONLY %s x "
-            "ON %s WHERE %s",
-            distinct.data, arrays.data, distinct.data, table, join.data, kMine);
+        // The parameters are the batch's distinct keys (check_keys).
+        key->own_sql = psprintf("SELECT pg_catalog.count(*) FROM ROWS FROM (%s) AS k(%s) JOIN ONLY %s x ON %s WHERE %s",
+                                arrays.data, names.data, table, join.data, kMine);
         key->lock_sql = psprintf(
-            "SELECT 1 FROM (SELECT DISTINCT %s FROM ROWS FROM (%s) AS u(%s)) AS k JOIN ONLY %s x ON %s "
-            "WHERE NOT (%s) FOR KEY SHARE OF x",
-            distinct.data, arrays.data, distinct.data, table, join.data, kMine);
+            "SELECT 1 FROM ROWS FROM (%s) AS k(%s) JOIN ONLY %s x ON %s WHERE NOT (%s) FOR KEY SHARE OF x",
+            arrays.data, names.data, table, join.data, kMine);
         key->missing_sql = psprintf(
             "SELECT %s FROM ROWS FROM (%s) WITH ORDINALITY AS k(%s, ord) WHERE NOT EXISTS "
             "(SELECT FROM ONLY %s x WHERE %s) ORDER BY k.ord LIMIT 1",
-            as_text.data, arrays.data, distinct.data, table, join.data);
+            as_text.data, arrays.data, names.data, table, join.data);
         return true;
     }
     return false;
@@ -251,45 +245,77 @@ uint64 run_as_owner(Oid owner, const char* sql, int nargs, Oid* types, Datum* va
     return SPI_processed;
 }
 
-// The foreign keys of the batch: every distinct key's row locked FOR KEY SHARE; a key without a
-// row raises the foreign key's own error (23503).
+// The order of the batch's rows by one foreign key's columns (int4 or text, by their bytes: the
+// types' own equality, text in a deterministic collation), for qsort_arg.
+struct KeyOrder {
+    const NewSchedules* rows;
+    const ForeignKey* key;
+};
+
+int compare_keys(const void* a, const void* b, void* arg) {
+    const KeyOrder* order = static_cast<const KeyOrder*>(arg);
+    const size_t x = *static_cast<const size_t*>(a), y = *static_cast<const size_t*>(b);
+    for (int i = 0; i < order->key->nkeys; ++i) {
+        const int c = order->key->column[i];
+        const Datum u = order->rows->columns[c][x], v = order->rows->columns[c][y];
+        if (kColumnTypes[c] == INT4OID) {
+            const int32 p = DatumGetInt32(u), q = DatumGetInt32(v);
+            if (p != q) return p < q ? -1 : 1;
+        } else {
+            const text* p = DatumGetTextPP(u);
+            const text* q = DatumGetTextPP(v);
+            const size_t lp = VARSIZE_ANY_EXHDR(p), lq = VARSIZE_ANY_EXHDR(q);
+            const int cmp = memcmp(VARDATA_ANY(p), VARDATA_ANY(q), lp < lq ? lp : lq);
+            if (cmp != 0) return cmp;
+            if (lp != lq) return lp < lq ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+// The foreign keys of the batch: every distinct key must have its row, locked FOR KEY SHARE
+// unless this transaction inserted it; a key without a row raises the foreign key's error.
 void check_keys(Relation rel, const Target& target, const NewSchedules& rows) {
-    Datum arrays[NewSchedules::kColumns] = {};
+    size_t* order = static_cast<size_t*>(palloc(sizeof(size_t) * rows.n));
+    Datum* distinct_values = static_cast<Datum*>(palloc(sizeof(Datum) * rows.n));
     for (int k = 0; k < target.nkeys; ++k) {
         const ForeignKey& key = target.keys[k];
+        // The distinct keys, sorted, one array per key column.
+        for (size_t r = 0; r < rows.n; ++r) order[r] = r;
+        KeyOrder by_key{&rows, &key};
+        qsort_arg(order, rows.n, sizeof(size_t), compare_keys, &by_key);
+        size_t distinct = 0;
+        for (size_t r = 0; r < rows.n; ++r)
+            if (r == 0 || compare_keys(&order[r - 1], &order[r], &by_key) != 0) order[distinct++] = order[r];
         Oid types[INDEX_MAX_KEYS];
         Datum values[INDEX_MAX_KEYS];
         for (int i = 0; i < key.nkeys; ++i) {
             const int c = key.column[i];
             const Oid element = kColumnTypes[c];
             types[i] = element == INT4OID ? INT4ARRAYOID : TEXTARRAYOID;
-            if (arrays[c] == 0) {
-                int16 length;
-                bool by_value;
-                char align;
-                get_typlenbyvalalign(element, &length, &by_value, &align);
-                arrays[c] = PointerGetDatum(construct_array(const_cast<Datum*>(rows.columns[c]),
-                                                            static_cast<int>(rows.n), element, length, by_value,
-                                                            align));
-            }
-            values[i] = arrays[c];
+            for (size_t d = 0; d < distinct; ++d) distinct_values[d] = rows.columns[c][order[d]];
+            int16 length;
+            bool by_value;
+            char align;
+            get_typlenbyvalalign(element, &length, &by_value, &align);
+            values[i] = PointerGetDatum(
+                construct_array(distinct_values, static_cast<int>(distinct), element, length, by_value, align));
         }
-        // The batch's distinct keys, each of which must have its row: this transaction's own,
-        // or locked.
-        const auto count = [&](const char* sql) {
-            if (run_as_owner(key.owner, sql, key.nkeys, types, values) != 1) elog(ERROR, "railway: could not count the keys");
-            bool is_null;
-            const int64 n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-            SPI_freetuptable(SPI_tuptable);
-            return static_cast<uint64>(n);
-        };
-        const uint64 distinct = count(key.count_sql);
-        uint64 found = count(key.own_sql);
+        // Each must have its row: this transaction's own, or locked.
+        if (run_as_owner(key.owner, key.own_sql, key.nkeys, types, values) != 1)
+            elog(ERROR, "railway: could not count the keys");
+        bool is_null;
+        uint64 found = static_cast<uint64>(
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)));
+        SPI_freetuptable(SPI_tuptable);
         if (found < distinct) {
             found += run_as_owner(key.owner, key.lock_sql, key.nkeys, types, values);
             SPI_freetuptable(SPI_tuptable);
         }
-        if (found == distinct) continue;
+        if (found == distinct) {
+            for (int i = 0; i < key.nkeys; ++i) pfree(DatumGetPointer(values[i]));
+            continue;
+        }
         // A key without a row (deleted by another transaction since it was read, or by a trigger
         // of the DBA's in this one): the foreign key's error, with the key when the caller may
         // read the table (as the foreign key's check decides).
