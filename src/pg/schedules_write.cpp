@@ -38,6 +38,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
+#include "parser/parse_coerce.h"
 #include "parser/parse_func.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/acl.h"
@@ -168,7 +169,9 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
 
 // Whether the direct write applies to railway.schedules (`rel`); fills `target`.
 bool inspect(Relation rel, Target* target) {
-    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhasrules) return false;
+    // A partition: an INSERT into it checks the partition constraint too (ExecPartitionCheck).
+    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhasrules || rel->rd_rel->relispartition)
+        return false;
     const TupleDesc desc = RelationGetDescr(rel);
     for (int c = 0; c < NewSchedules::kColumns; ++c) target->attnum[c] = 0;
     target->id = 0;
@@ -308,6 +311,15 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
         for (int c = 0; c < NewSchedules::kColumns; ++c) provided = provided || target.attnum[c] == att->attnum;
         if (att->attisdropped || provided) continue;
         Node* expression = build_column_default(rel, att->attnum);
+        // Without a default, the INSERT's NULL is coerced to the column's domain, whose
+        // constraints see it (a CHECK (VALUE IS NOT NULL) refuses the row): as the planner's
+        // expand_insert_targetlist; for a type that is not a domain, the NULL as it is.
+        if (expression == nullptr && get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
+            expression = coerce_to_domain(reinterpret_cast<Node*>(makeConst(att->atttypid, -1, att->attcollation,
+                                                                              att->attlen, Datum(0), true,
+                                                                              att->attbyval)),
+                                          InvalidOid, -1, att->atttypid, COERCION_IMPLICIT, COERCE_IMPLICIT_CAST, -1,
+                                          false);
         if (expression != nullptr) defaults[a] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate);
     }
     // The defaults' values live until their rows are in the heap: reset per chunk.

@@ -31,8 +31,9 @@ extern const char* const kNewScheduleColumns[NewSchedules::kColumns];
 // caller INSERTs them. It applies only where skipping the INSERT's executor skips nothing but
 // what this write does itself (see README "GTFS import", "Direct write"):
 //   - the caller may INSERT into railway.schedules (the table's privilege), which has no
-//     row-level security for the caller, no rules, no Citus distribution, is a plain table with
-//     no generated column, and its deferrable constraints are none;
+//     row-level security for the caller, no rules, no Citus distribution, is a plain table
+//     (not a partition: no partition constraint) with no generated column, and its deferrable
+//     constraints are none;
 //   - its enabled INSERT triggers are railway's own: validate_schedule (which the caller has
 //     made unnecessary: every row is of a train this transaction created, checked by the
 //     trigger's rules and the conflict sweep; see prevalidated.hpp), the foreign keys' checks
