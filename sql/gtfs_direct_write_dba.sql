@@ -1,6 +1,7 @@
 -- railway.gtfs_load's direct write (src/pg/schedules_write.cpp) against what a DBA may do to
 -- railway.schedules that an INSERT honours: each case is a defect found in review, where the
--- direct write stored rows the INSERT refuses. The staged feed is that of gtfs_direct_write.
+-- direct write and the INSERT disagreed (rows stored that the INSERT refuses, or refused that
+-- it stores). The staged feed is that of gtfs_direct_write.
 SET client_min_messages = warning;
 TRUNCATE railway.gtfs_trips, railway.gtfs_feeds, railway.schedules, railway.trains, railway.locations RESTART IDENTITY;
 TRUNCATE railway.audit_log RESTART IDENTITY;
@@ -70,6 +71,14 @@ ALTER TABLE public.dw_by_start ATTACH PARTITION railway.schedules FOR VALUES FRO
 SELECT r -> 'schedules_written' AS written FROM railway.gtfs_load('dw-partition') r;
 ALTER TABLE public.dw_by_start DETACH PARTITION railway.schedules;
 DROP TABLE public.dw_by_start;
+SELECT count(*) AS stored FROM railway.schedules;
+
+-- 3. A CHECK constraint of the DBA's that reads tableoid (the system column a CHECK may name):
+-- the INSERT's row has it, so has the direct write's.
+ALTER TABLE railway.schedules ADD CONSTRAINT dw_in_schedules CHECK (tableoid = 'railway.schedules'::regclass);
+SELECT pg_temp.renumber('tableoid');
+SELECT r -> 'schedules_written' AS written FROM railway.gtfs_load('dw-tableoid') r;
+ALTER TABLE railway.schedules DROP CONSTRAINT dw_in_schedules;
 SELECT count(*) AS stored FROM railway.schedules;
 
 TRUNCATE railway.gtfs_trips, railway.gtfs_feeds, railway.schedules, railway.trains, railway.locations RESTART IDENTITY;

@@ -352,6 +352,9 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
                 slot->tts_isnull[a] = is_null;
             }
             ExecStoreVirtualTuple(slot);
+            // A CHECK constraint may read tableoid (the one system column it may name): the
+            // INSERT's slot has it set before ExecConstraints, as COPY's.
+            slot->tts_tableOid = RelationGetRelid(rel);
             if (constrained) ExecConstraints(rri, slot, estate);  // NOT NULL and CHECK, 23502 and 23514
             ResetPerTupleExprContext(estate);
             ids[r] = DatumGetInt32(slot->tts_values[target.id - 1]);  // NOT NULL: checked above
