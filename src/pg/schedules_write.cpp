@@ -1,4 +1,4 @@
-// The direct write of railway.gtfs_load (see schedules_write.hpp and README "GTFS import").
+// The direct write of railway.gtfs_load (see schedules_write.hpp and README "Importing GTFS timetables").
 //
 // gtfs_load validates its rows itself (the trigger's rules, the conflict sweep over the trains
 // it creates), so of what an INSERT does per row only the executor's own work remains: the
