@@ -1,4 +1,4 @@
--- railway.gtfs_load's direct write (src/pg/schedules_write.cpp, README "GTFS import"): the
+-- railway.gtfs_load's direct write (src/pg/schedules_write.cpp, README "Importing GTFS timetables"): the
 -- schedules of trains the load creates, which it has checked itself, are written as COPY writes
 -- rows, with the foreign keys checked once per batch and the audit rows written by
 -- railway.audit_inserted_schedules. It must store exactly what the INSERT stores, enforce every

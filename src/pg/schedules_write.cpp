@@ -1,4 +1,4 @@
-// The direct write of railway.gtfs_load (see schedules_write.hpp and README "GTFS import").
+// The direct write of railway.gtfs_load (see schedules_write.hpp and README "Importing GTFS timetables").
 //
 // gtfs_load validates its rows itself (the trigger's rules, the conflict sweep over the trains
 // it creates), so of what an INSERT does per row only the executor's own work remains: the
@@ -38,6 +38,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
+#include "parser/parse_coerce.h"
 #include "parser/parse_func.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/acl.h"
@@ -173,7 +174,9 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
 
 // Whether the direct write applies to railway.schedules (`rel`); fills `target`.
 bool inspect(Relation rel, Target* target) {
-    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhasrules) return false;
+    // A partition: an INSERT into it checks the partition constraint too (ExecPartitionCheck).
+    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhasrules || rel->rd_rel->relispartition)
+        return false;
     const TupleDesc desc = RelationGetDescr(rel);
     for (int c = 0; c < NewSchedules::kColumns; ++c) target->attnum[c] = 0;
     target->id = 0;
@@ -183,7 +186,8 @@ bool inspect(Relation rel, Target* target) {
         if (att->attgenerated) return false;
         const int c = provided_column(NameStr(att->attname));
         if (c >= 0) {
-            if (att->atttypid != kColumnTypes[c]) return false;
+            // The type, without a modifier (a timestamp(0) would round what the INSERT stores).
+            if (att->atttypid != kColumnTypes[c] || att->atttypmod != -1) return false;
             target->attnum[c] = att->attnum;
         }
         if (strcmp(NameStr(att->attname), "id") == 0 && att->atttypid == INT4OID && att->attnotnull)
@@ -352,6 +356,15 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
         for (int c = 0; c < NewSchedules::kColumns; ++c) provided = provided || target.attnum[c] == att->attnum;
         if (att->attisdropped || provided) continue;
         Node* expression = build_column_default(rel, att->attnum);
+        // Without a default, the INSERT's NULL is coerced to the column's domain, whose
+        // constraints see it (a CHECK (VALUE IS NOT NULL) refuses the row): as the planner's
+        // expand_insert_targetlist; for a type that is not a domain, the NULL as it is.
+        if (expression == nullptr && get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
+            expression = coerce_to_domain(reinterpret_cast<Node*>(makeConst(att->atttypid, -1, att->attcollation,
+                                                                              att->attlen, Datum(0), true,
+                                                                              att->attbyval)),
+                                          InvalidOid, -1, att->atttypid, COERCION_IMPLICIT, COERCE_IMPLICIT_CAST, -1,
+                                          false);
         if (expression != nullptr) defaults[a] = ExecPrepareExpr(reinterpret_cast<Expr*>(expression), estate);
     }
     // The defaults' values live until their rows are in the heap: reset per chunk.
@@ -384,6 +397,9 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
                 slot->tts_isnull[a] = is_null;
             }
             ExecStoreVirtualTuple(slot);
+            // A CHECK constraint may read tableoid (the one system column it may name): the
+            // INSERT's slot has it set before ExecConstraints, as COPY's.
+            slot->tts_tableOid = RelationGetRelid(rel);
             if (constrained) ExecConstraints(rri, slot, estate);  // NOT NULL and CHECK, 23502 and 23514
             ResetPerTupleExprContext(estate);
             ids[r] = DatumGetInt32(slot->tts_values[target.id - 1]);  // NOT NULL: checked above
@@ -405,15 +421,15 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
 bool write_guarded(Oid relid, const NewSchedules& rows, int32* ids) {
     // What the INSERT's executor would check or do besides: the table's privilege (column
     // privileges only: the INSERT names its columns), row-level security, replica mode.
+    // Checked with the table locked, as the INSERT's executor checks them.
     if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) return false;
-    if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK) return false;
-    if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED) return false;
     Oid int4_array = INT4ARRAYOID;
     const Oid audit_rows_fn = railway_function("audit_inserted_schedules", 1, &int4_array);
     if (!OidIsValid(audit_rows_fn)) return false;
     Relation rel = table_open(relid, RowExclusiveLock);
     Target target;
-    if (!inspect(rel, &target)) {
+    if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK ||
+        check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED || !inspect(rel, &target)) {
         table_close(rel, NoLock);  // the lock is kept to the end of the transaction, as an INSERT's
         return false;
     }

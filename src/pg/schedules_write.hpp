@@ -29,10 +29,11 @@ extern const char* const kNewScheduleColumns[NewSchedules::kColumns];
 // Writes the rows when the direct write applies and returns their ids (the id column's values,
 // in the rows' order); returns nothing, having written nothing, when it does not apply, and the
 // caller INSERTs them. It applies only where skipping the INSERT's executor skips nothing but
-// what this write does itself (see README "GTFS import", "Direct write"):
+// what this write does itself (see README "Importing GTFS timetables", "Direct write"):
 //   - the caller may INSERT into railway.schedules (the table's privilege), which has no
-//     row-level security for the caller, no rules, no Citus distribution, is a plain table with
-//     no generated column, and its deferrable constraints are none;
+//     row-level security for the caller, no rules, no Citus distribution, is a plain table
+//     (not a partition: no partition constraint) with no generated column, and its deferrable
+//     constraints are none;
 //   - its enabled INSERT triggers are railway's own: validate_schedule (which the caller has
 //     made unnecessary: every row is of a train this transaction created, checked by the
 //     trigger's rules and the conflict sweep; see prevalidated.hpp), the foreign keys' checks
