@@ -1,7 +1,7 @@
 -- railway.gtfs_load's direct write (src/pg/schedules_write.cpp, README "Importing GTFS timetables"): the
 -- schedules of trains the load creates, which it has checked itself, are written as COPY writes
 -- rows, with the foreign keys checked once per batch and the audit rows written by
--- railway.audit_inserted_schedules. It must store exactly what the INSERT stores, enforce every
+-- railway.audit_inserted_rows. It must store exactly what the INSERT stores, enforce every
 -- constraint the INSERT enforces, and step aside (the report's schedules_written.insert) where
 -- an INSERT would do more: a trigger of the DBA's, row-level security, replica mode, 'keep'.
 SET client_min_messages = warning;
@@ -159,7 +159,7 @@ DROP POLICY dw_all ON railway.schedules;
 ALTER TABLE railway.schedules DISABLE ROW LEVEL SECURITY;
 -- The function that writes the audit rows is executable by nobody else.
 SET ROLE railway_test_dw_loader;
-SELECT pg_temp.origin($$SELECT railway.audit_inserted_schedules(ARRAY[1])$$) AS forged_audit_rows;
+SELECT pg_temp.origin($$SELECT railway.audit_inserted_rows('schedules', ARRAY[1])$$) AS forged_audit_rows;
 RESET ROLE;
 DROP OWNED BY railway_test_dw_loader;
 DROP ROLE railway_test_dw_loader;

@@ -12,6 +12,8 @@
 // Everything here runs inside pg_guarded (C-style code, no object with a destructor).
 #include "runs_write.hpp"
 
+#include "bulk_write.hpp"
+
 #include "run_columns.hpp"
 
 extern "C" {
@@ -184,12 +186,7 @@ void write_partition(Relation rel, const AttrNumber attnum[kColumnCount], const 
             set(kKind, planned);
             ExecStoreVirtualTuple(slot);
         }
-        table_multi_insert(rel, slots, n, cid, 0, bistate);
-        for (int k = 0; k < n; ++k) {
-            List* recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, nullptr, NIL);
-            list_free(recheck);
-            ResetPerTupleExprContext(estate);
-        }
+        insert_slots(rel, rri, estate, slots, n, cid, bistate);
         MemoryContextSwitchTo(old);
         MemoryContextReset(chunk);
     }

@@ -16,6 +16,8 @@
 // The body runs inside one pg_guarded call: C-style code, no object with a destructor.
 #include "schedules_write.hpp"
 
+#include "bulk_write.hpp"
+
 #include "citus.hpp"
 
 extern "C" {
@@ -227,7 +229,7 @@ bool inspect(Relation rel, Target* target) {
             validate_seen = true;  // its checks made by the caller (prevalidated.hpp)
         } else if (t.tgfoid == audit_fn && plain && t.tgnewtable != nullptr && !TRIGGER_FOR_ROW(t.tgtype) &&
                    TRIGGER_FOR_AFTER(t.tgtype) && !target->audit) {
-            target->audit = true;  // its rows written by railway.audit_inserted_schedules
+            target->audit = true;  // its rows written by railway.audit_inserted_rows
         } else {
             return false;
         }
@@ -404,12 +406,7 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
             ResetPerTupleExprContext(estate);
             ids[r] = DatumGetInt32(slot->tts_values[target.id - 1]);  // NOT NULL: checked above
         }
-        table_multi_insert(rel, slots, n, cid, 0, bistate);
-        for (int k = 0; k < n; ++k) {
-            List* recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, nullptr, NIL);
-            list_free(recheck);
-            ResetPerTupleExprContext(estate);
-        }
+        insert_slots(rel, rri, estate, slots, n, cid, bistate);
         ResetExprContext(defaults_context);
     }
     for (int i = 0; i < nslots; ++i) ExecDropSingleTupleTableSlot(slots[i]);
@@ -423,8 +420,8 @@ bool write_guarded(Oid relid, const NewSchedules& rows, int32* ids) {
     // privileges only: the INSERT names its columns), row-level security, replica mode.
     // Checked with the table locked, as the INSERT's executor checks them.
     if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) return false;
-    Oid int4_array = INT4ARRAYOID;
-    const Oid audit_rows_fn = railway_function("audit_inserted_schedules", 1, &int4_array);
+    Oid audit_types[2] = {TEXTOID, INT4ARRAYOID};
+    const Oid audit_rows_fn = railway_function("audit_inserted_rows", 2, audit_types);
     if (!OidIsValid(audit_rows_fn)) return false;
     Relation rel = table_open(relid, RowExclusiveLock);
     Target target;
@@ -443,7 +440,7 @@ bool write_guarded(Oid relid, const NewSchedules& rows, int32* ids) {
         for (size_t r = 0; r < rows.n; ++r) elements[r] = Int32GetDatum(ids[r]);
         ArrayType* array = construct_array(elements, static_cast<int>(rows.n), INT4OID, 4, true, TYPALIGN_INT);
         // The function is not executable by PUBLIC: called here as the trigger would fire.
-        OidFunctionCall1(audit_rows_fn, PointerGetDatum(array));
+        OidFunctionCall2(audit_rows_fn, CStringGetTextDatum("schedules"), PointerGetDatum(array));
         pfree(array);
         pfree(elements);
         CommandCounterIncrement();

@@ -40,7 +40,7 @@ extern const char* const kNewScheduleColumns[NewSchedules::kColumns];
 //     (done here for the whole batch: the referenced rows locked FOR KEY SHARE as the table's
 //     owner, as the foreign key's own check does, but for those this transaction inserted,
 //     which no other session can see; a missing one raises the foreign key's 23503)
-//     and schedules_audit_insert (its rows written here, by railway.audit_inserted_schedules);
+//     and schedules_audit_insert (its rows written here, by railway.audit_inserted_rows);
 //   - session_replication_role is not replica.
 // The CHECK and NOT NULL constraints are checked per row (ExecConstraints), the unique and
 // exclusion constraints by the index entries (23505, 23P01), as for an INSERT.

@@ -39,13 +39,13 @@ COMMENT ON INDEX railway.idx_audit_log_changed_at IS 'Changes by time (BRIN: cha
 SELECT pg_catalog.pg_extension_config_dump('railway.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('railway.audit_log_id_seq', '');
 
--- The audit rows of inserted schedules: one per id, in the array's order, without the row's
--- image (see railway.audit_trigger()). Written by the trigger for every INSERT into
--- railway.schedules, and by railway.gtfs_load's direct write (src/pg/schedules_write.cpp), which
--- inserts its validated rows without the executor of an INSERT and so without the trigger.
--- Nobody may execute it (the trigger's owner and the C code call it); SECURITY DEFINER, as the
--- trigger: it writes railway.audit_log.
-CREATE FUNCTION railway.audit_inserted_schedules(ids integer[]) RETURNS bigint
+-- The audit rows of rows inserted into schedules or trains (the tables written in bulk): one
+-- per id, in the array's order, without the row's image (see railway.audit_trigger()). Written
+-- by the trigger for every INSERT into those tables, and by railway.gtfs_load's direct write
+-- (src/pg/schedules_write.cpp), which inserts its validated schedules without the executor of
+-- an INSERT and so without the trigger. Nobody may execute it (the trigger's owner and the C
+-- code call it); SECURITY DEFINER, as the trigger: it writes railway.audit_log.
+CREATE FUNCTION railway.audit_inserted_rows(table_name text, ids integer[]) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -53,22 +53,26 @@ DECLARE
     actor text := COALESCE(NULLIF(current_setting('role'), 'none'), session_user::text);
     written bigint;
 BEGIN
+    IF table_name IS NULL OR table_name NOT IN ('schedules', 'trains') THEN
+        RAISE EXCEPTION 'railway.audit_inserted_rows() records inserts into schedules and trains only, not %',
+            table_name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     -- A superuser's restore is not audited again (see railway.audit_trigger()).
     IF current_setting('row_security') = 'off'
        AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = actor) THEN
         RETURN 0;
     END IF;
     INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id)
-    SELECT actor, session_user, 'INSERT', 'schedules', u.id
+    SELECT actor, session_user, 'INSERT', table_name, u.id
     FROM unnest(ids) WITH ORDINALITY AS u(id, k)
     ORDER BY u.k;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END
 $function$;
-COMMENT ON FUNCTION railway.audit_inserted_schedules(integer[]) IS
-    'Writes the audit rows (operation INSERT, no image) of the inserted schedules with these ids, in order; returns how many. Called by railway.audit_trigger() and by railway.gtfs_load''s direct write; executable by nobody else. SECURITY DEFINER, search_path pinned.';
-REVOKE ALL ON FUNCTION railway.audit_inserted_schedules(integer[]) FROM PUBLIC;
+COMMENT ON FUNCTION railway.audit_inserted_rows(text, integer[]) IS
+    'Writes the audit rows (operation INSERT, no image) of the rows with these ids inserted into schedules or trains (table_name), in order; returns how many. Called by railway.audit_trigger() and by railway.gtfs_load''s direct write; executable by nobody else. SECURITY DEFINER, search_path pinned.';
+REVOKE ALL ON FUNCTION railway.audit_inserted_rows(text, integer[]) FROM PUBLIC;
 
 -- SECURITY DEFINER: it writes railway.audit_log, which the roles that make changes may not.
 -- Statement-level (issue 12, "a cheaper insert path"): one call per statement writes the audit
@@ -113,14 +117,15 @@ BEGIN
     -- jsonb is built once (to_jsonb in one place of each select list: a flattened subquery
     -- would repeat it for every reference); row_id is the row's id column.
     mask_password := logical_table = 'users';
-    IF TG_OP = 'INSERT' AND logical_table = 'schedules' THEN
-        -- A schedule's INSERT is recorded without its image (README "Audit log", issue 12):
-        -- the inserted row is the row itself until its first change, whose old_row holds it
-        -- (a TRUNCATE records the images of the rows it removes); railway.audit_row_history()
-        -- gives it back. Schedules are the table written in bulk (GTFS feeds, timetable loads):
-        -- building and storing a jsonb copy of each was most of the cost of auditing them.
-        -- railway.gtfs_load's direct write records its rows with the same function.
-        PERFORM railway.audit_inserted_schedules(ARRAY(SELECT t.id FROM new_rows t));
+    IF TG_OP = 'INSERT' AND logical_table IN ('schedules', 'trains') THEN
+        -- An INSERT into schedules or trains is recorded without its image (README "Audit
+        -- log", issues 12 and 15): the inserted row is the row itself until its first change,
+        -- whose old_row holds it (a TRUNCATE records the images of the rows it removes);
+        -- railway.audit_row_history() gives it back. These are the tables written in bulk (a
+        -- GTFS feed makes a train per trip, 88,199 for one feed; timetable loads): building and
+        -- storing a jsonb copy of each was most of the cost of auditing them. railway.gtfs_load's
+        -- direct write records its schedules with the same function.
+        PERFORM railway.audit_inserted_rows(logical_table, ARRAY(SELECT t.id FROM new_rows t));
     ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name, row_id,
                                        new_row)
@@ -151,9 +156,9 @@ BEGIN
                           ELSE to_jsonb(t) END AS doc
               FROM new_rows t) n ON n.k = o.k
         ORDER BY o.k;
-    ELSIF TG_OP = 'TRUNCATE' AND logical_table = 'schedules' AND TG_WHEN = 'BEFORE' THEN
-        -- TRUNCATE of schedules (a BEFORE trigger, the rows still there): one row per removed
-        -- row with its image, since a schedule's INSERT row has none; one row without image
+    ELSIF TG_OP = 'TRUNCATE' AND logical_table IN ('schedules', 'trains') AND TG_WHEN = 'BEFORE' THEN
+        -- TRUNCATE of schedules or trains (a BEFORE trigger, the rows still there): one row per
+        -- removed row with its image, since their INSERT rows have none; one row without image
         -- when the table is empty. On a Citus coordinator the distributed table's own heap is
         -- empty and the shards' triggers on the workers record their rows.
         IF logical_table = TG_TABLE_NAME AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
@@ -172,8 +177,8 @@ BEGIN
             VALUES (actor, session_user, TG_OP, logical_table);
         END IF;
     ELSE
-        -- TRUNCATE of trains, locations, users: one row per statement, no row images (their
-        -- INSERT rows hold the images).
+        -- TRUNCATE of locations, users: one row per statement, no row images (their INSERT
+        -- rows hold the images).
         INSERT INTO railway.audit_log (changed_by, session_user_name, operation, table_name)
         VALUES (actor, session_user, TG_OP, logical_table);
     END IF;
@@ -181,7 +186,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION railway.audit_trigger() IS
-    'Statement-level trigger: writes one railway.audit_log row per inserted, updated or deleted row (from the statement''s transition tables, one INSERT per statement; a schedule''s INSERT without its image, see railway.audit_row_history()) and, for a TRUNCATE, one row per removed schedule with its image or one row without image for the other tables, with password hashes masked. SECURITY DEFINER, search_path pinned.';
+    'Statement-level trigger: writes one railway.audit_log row per inserted, updated or deleted row (from the statement''s transition tables, one INSERT per statement; an INSERT into schedules or trains without its image, see railway.audit_row_history()) and, for a TRUNCATE, one row per removed schedule or train with its image or one row without image for the other tables, with password hashes masked. SECURITY DEFINER, search_path pinned.';
 
 -- Transition tables are allowed on single-event triggers only: one trigger per operation.
 CREATE TRIGGER trains_audit_insert AFTER INSERT ON railway.trains
@@ -190,7 +195,7 @@ CREATE TRIGGER trains_audit_update AFTER UPDATE ON railway.trains
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
 CREATE TRIGGER trains_audit_delete AFTER DELETE ON railway.trains
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
-CREATE TRIGGER trains_audit_truncate AFTER TRUNCATE ON railway.trains
+CREATE TRIGGER trains_audit_truncate BEFORE TRUNCATE ON railway.trains
     FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
 CREATE TRIGGER locations_audit_insert AFTER INSERT ON railway.locations
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
@@ -216,10 +221,10 @@ CREATE TRIGGER users_audit_delete AFTER DELETE ON railway.users
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
 CREATE TRIGGER users_audit_truncate AFTER TRUNCATE ON railway.users
     FOR EACH STATEMENT EXECUTE FUNCTION railway.audit_trigger();
-COMMENT ON TRIGGER trains_audit_insert ON railway.trains IS 'Audit: every inserted row, one INSERT per statement.';
+COMMENT ON TRIGGER trains_audit_insert ON railway.trains IS 'Audit: every inserted row, without its image (see railway.audit_row_history()), one INSERT per statement.';
 COMMENT ON TRIGGER trains_audit_update ON railway.trains IS 'Audit: every updated row, old and new, one INSERT per statement.';
 COMMENT ON TRIGGER trains_audit_delete ON railway.trains IS 'Audit: every deleted row, one INSERT per statement.';
-COMMENT ON TRIGGER trains_audit_truncate ON railway.trains IS 'Audit: every TRUNCATE.';
+COMMENT ON TRIGGER trains_audit_truncate ON railway.trains IS 'Audit: every TRUNCATE, before it, with the image of each row it removes.';
 COMMENT ON TRIGGER locations_audit_insert ON railway.locations IS 'Audit: every inserted row, one INSERT per statement.';
 COMMENT ON TRIGGER locations_audit_update ON railway.locations IS 'Audit: every updated row, old and new, one INSERT per statement.';
 COMMENT ON TRIGGER locations_audit_delete ON railway.locations IS 'Audit: every deleted row, one INSERT per statement.';
@@ -233,8 +238,8 @@ COMMENT ON TRIGGER users_audit_update ON railway.users IS 'Audit: every updated 
 COMMENT ON TRIGGER users_audit_delete ON railway.users IS 'Audit: every deleted row (password hashes masked), one INSERT per statement.';
 COMMENT ON TRIGGER users_audit_truncate ON railway.users IS 'Audit: every TRUNCATE.';
 
--- The history of one row as images (issue 12): a schedule's INSERT row holds no image, so its
--- image is taken from where it is, the old_row of the row's next change (UPDATE, DELETE or a
+-- The history of one row as images (issues 12 and 15): the INSERT row of a schedule or a train
+-- holds no image, so its image is taken from where it is, the old_row of the row's next change (UPDATE, DELETE or a
 -- TRUNCATE's image) or, when nothing changed it since, the row as it is now.
 CREATE FUNCTION railway.audit_row_history(table_name text, row_id integer)
     RETURNS TABLE (audit_id bigint, changed_at timestamptz, changed_by text, operation text,
@@ -247,6 +252,10 @@ SELECT a.id, a.changed_at, a.changed_by, a.operation, a.old_row,
             THEN COALESCE(a.next_old_row,
                           (SELECT to_jsonb(s) FROM railway.schedules s
                            WHERE s.id = a.row_id AND a.is_last))
+            WHEN a.operation = 'INSERT' AND a.new_row IS NULL AND a.table_name = 'trains'
+            THEN COALESCE(a.next_old_row,
+                          (SELECT to_jsonb(t) FROM railway.trains t
+                           WHERE t.id = a.row_id AND a.is_last))
             ELSE a.new_row END
 FROM (SELECT l.id, l.changed_at, l.changed_by, l.operation, l.table_name, l.row_id, l.old_row,
              l.new_row, lead(l.old_row) OVER w AS next_old_row, lead(l.id) OVER w IS NULL AS is_last
@@ -256,6 +265,6 @@ FROM (SELECT l.id, l.changed_at, l.changed_by, l.operation, l.table_name, l.row_
 ORDER BY a.id
 $function$;
 COMMENT ON FUNCTION railway.audit_row_history(text, integer) IS
-    'The audit rows of one row (table_name as in railway.audit_log, row_id its id), oldest first, with new_row filled in for a schedule''s INSERT (recorded without image): the old_row of the row''s next change, or the row as it is now when nothing changed it since. For railway_admin.';
+    'The audit rows of one row (table_name as in railway.audit_log, row_id its id), oldest first, with new_row filled in for the INSERT of a schedule or a train (recorded without image): the old_row of the row''s next change, or the row as it is now when nothing changed it since. For railway_admin.';
 REVOKE ALL ON FUNCTION railway.audit_row_history(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION railway.audit_row_history(text, integer) TO railway_admin;

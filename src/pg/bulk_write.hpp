@@ -1,0 +1,32 @@
+// The heap-and-index step that railway's direct writes share (runs_write.cpp for plan_runs,
+// schedules_write.cpp for gtfs_load): rows already built and checked in slots go into the table
+// as COPY puts them, not through the executor of an INSERT. C-style, for code run inside
+// pg_guarded.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/tableam.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "nodes/pg_list.h"
+}
+
+namespace railway::pg {
+
+// table_multi_insert of slots[0..n) (one WAL record per page), then each row's index entries:
+// the unique and exclusion constraints check every row (23505, 23P01), as for an INSERT. The
+// indexes must be open (ExecOpenIndices) and none deferrable: their recheck list is dropped.
+inline void insert_slots(Relation rel, ResultRelInfo* rri, EState* estate, TupleTableSlot** slots, int n,
+                         CommandId cid, BulkInsertState bistate) {
+    table_multi_insert(rel, slots, n, cid, 0, bistate);
+    for (int k = 0; k < n; ++k) {
+        List* recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, nullptr, NIL);
+        list_free(recheck);
+        ResetPerTupleExprContext(estate);
+    }
+}
+
+}  // namespace railway::pg
