@@ -159,11 +159,16 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
         // would only cost a WAL record. Every other row is locked, as the foreign key's check does.
         static const char* const kMine =
             "x.xmin OPERATOR(pg_catalog.=) pg_catalog.xid(pg_catalog.pg_current_xact_id())";
-        // The parameters are the batch's distinct keys (check_keys).
-        key->own_sql = psprintf("SELECT pg_catalog.count(*) FROM ROWS FROM (%s) AS k(%s) JOIN ONLY %s x ON %s WHERE %s",
-                                arrays.data, names.data, table, join.data, kMine);
+        // The parameters are the batch's distinct keys (check_keys). Each key is looked up by
+        // its own index probe (LATERAL, LIMIT 1: a subquery the planner keeps), as the foreign
+        // key's check does: a hash join would read the whole referenced table for every batch.
+        key->own_sql = psprintf(
+            "SELECT pg_catalog.count(*) FROM ROWS FROM (%s) AS k(%s) CROSS JOIN LATERAL "
+            "(SELECT FROM ONLY %s x WHERE %s AND %s LIMIT 1) AS f",
+            arrays.data, names.data, table, join.data, kMine);
         key->lock_sql = psprintf(
-            "SELECT 1 FROM ROWS FROM (%s) AS k(%s) JOIN ONLY %s x ON %s WHERE NOT (%s) FOR KEY SHARE OF x",
+            "SELECT 1 FROM ROWS FROM (%s) AS k(%s) CROSS JOIN LATERAL "
+            "(SELECT FROM ONLY %s x WHERE %s AND NOT (%s) FOR KEY SHARE OF x) AS f",
             arrays.data, names.data, table, join.data, kMine);
         key->missing_sql = psprintf(
             "SELECT %s FROM ROWS FROM (%s) WITH ORDINALITY AS k(%s, ord) WHERE NOT EXISTS "
