@@ -72,34 +72,20 @@ fi
 work=$(mktemp -d /tmp/railway-gtfs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# The folder holding the feed's files (a zip may keep them in a subfolder).
-if [ -d "$feed" ]; then
-    dir=$(cd "$feed" && pwd)
-else
-    python3 - "$feed" "$work/feed" <<'PY' || { echo "gtfs_import: $feed is not a readable zip file" >&2; exit 1; }
-import sys, zipfile
-zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
-PY
-    dir=$work/feed
-fi
-if [ ! -f "$dir/stops.txt" ]; then
-    found=$(find "$dir" -maxdepth 2 -name stops.txt -print -quit)
-    [ -n "$found" ] || { echo "gtfs_import: no stops.txt in $feed" >&2; exit 1; }
-    dir=$(dirname "$found")
-fi
 # postgres reads nothing itself (\copy goes through psql), but keep the files private anyway.
-chmod -R go-rwx "$work"
+chmod go-rwx "$work"
 
-# The script for psql: the feed's files normalised into clean CSV (python3's csv module reads
-# them as real feeds are: RFC 4180 quoting, quoted commas and line breaks, CRLF/LF, a UTF-8 BOM;
+# The script for psql: the feed's files (read from the zip itself, or from the folder; a zip or
+# folder may keep them in a subfolder: the one with stops.txt) normalised into clean CSV
+# (python3's csv module reads them as real feeds are: RFC 4180 quoting, quoted commas and line breaks, CRLF/LF, a UTF-8 BOM;
 # blank and whitespace-only lines are left out and rows shorter than the header padded with
 # empty fields, each reported with its file and line as a notice), then one TEMP table per file
 # filled with COPY. Only the columns the loader reads are staged; other files and columns are
 # ignored. Every staged row keeps its line in the file (the header being line 1).
 mkdir "$work/stage"
-python3 - "$dir" "$work/stage" "$json" "$strict" >"$work/load.sql" <<'PY'
-import csv, os, re, sys
-directory, stage, as_json, strict = sys.argv[1:5]
+python3 - "$feed" "$work/stage" "$json" "$strict" >"$work/load.sql" <<'PY'
+import csv, io, os, re, sys, zipfile
+feed, stage, as_json, strict = sys.argv[1:5]
 strict = strict == "true"
 # The files and columns the loader reads (fixed names: nothing from the feed's header is ever
 # written into the script).
@@ -123,6 +109,36 @@ csv.field_size_limit(1 << 24)
 if not re.fullmatch(r"/[A-Za-z0-9/._-]+", stage):
     sys.exit(f"gtfs_import: unexpected temporary folder {stage!r}")
 
+# The feed's files: a member of the zip is read from the zip (nothing extracted: a path in the
+# zip never becomes a path here), a folder's file from the folder. The files are those beside
+# stops.txt: at the top, else in a folder just below it (the first by name).
+def stops_prefix(paths):
+    found = sorted((p.count("/"), p) for p in paths if p.rsplit("/", 1)[-1] == "stops.txt" and p.count("/") <= 1)
+    if not found:
+        sys.exit(f"gtfs_import: no stops.txt in {feed}")
+    return found[0][1][:-len("stops.txt")]
+
+if os.path.isdir(feed):
+    paths = ["stops.txt"] if os.path.isfile(os.path.join(feed, "stops.txt")) else [
+        folder + "/stops.txt" for folder in os.listdir(feed)
+        if os.path.isfile(os.path.join(feed, folder, "stops.txt"))]
+    prefix = stops_prefix(paths)
+    def open_file(file):
+        path = os.path.join(feed, prefix + file)
+        return open(path, newline="", encoding="utf-8-sig") if os.path.isfile(path) else None
+else:
+    try:
+        archive = zipfile.ZipFile(feed)
+        members = {m.filename: m for m in archive.infolist() if not m.is_dir()}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        sys.exit(f"gtfs_import: {feed} is not a readable zip file")
+    prefix = stops_prefix(members)
+    def open_file(file):
+        member = members.get(prefix + file)
+        if member is None:
+            return None
+        return io.TextIOWrapper(archive.open(member), newline="", encoding="utf-8-sig")
+
 def literal(text):
     return "'" + text.replace("'", "''") + "'"
 
@@ -141,13 +157,16 @@ out = ["\\set ON_ERROR_STOP 1", "SET search_path = pg_catalog, pg_temp;", "SET c
        "SET client_min_messages = warning;", "\\timing off", "BEGIN;"]
 for name, wanted in files.items():
     file = name + ".txt"
-    source = os.path.join(directory, file)
-    if not os.path.isfile(source):
+    try:
+        source = open_file(file)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as e:
+        refuse(f"{file}: cannot be read from the zip ({e})")
+    if source is None:
         continue
     target = os.path.join(stage, name + ".csv")
+    header, end = None, 0
     try:
-        with open(source, newline="", encoding="utf-8-sig") as f, \
-             open(target, "w", newline="", encoding="utf-8") as g:
+        with source as f, open(target, "w", newline="", encoding="utf-8") as g:
             reader = csv.reader(f)
             writer = csv.writer(g, lineterminator="\n")
             header, positions, end = None, None, 0
@@ -179,6 +198,8 @@ for name, wanted in files.items():
         refuse(f"{file}: not UTF-8 ({e.reason} at byte {e.start} of a line near line {end + 1})")
     except csv.Error as e:
         refuse(f"{file} line {end + 1}: {e}")
+    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as e:
+        refuse(f"{file}: cannot be read from the zip ({e})")
     if header is None or not any(header):
         continue
     table = "pg_temp.gtfs_" + name

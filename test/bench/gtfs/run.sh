@@ -6,7 +6,7 @@
 #
 # For each feed of the corpus (RAILWAY_GTFS_DATA, default ../shared/data/gtfs/*.zip):
 #   railway  a fresh database with railway (CREATE EXTENSION railway CASCADE, not timed), then
-#            `tools/gtfs_import.sh --json FEED.zip DB`, timed as a whole command: unzip, the python
+#            `tools/gtfs_import.sh --json FEED.zip DB`, timed as a whole command: reading the zip, the python
 #            CSV normalisation, COPY, railway.gtfs_load (every row validated, the conflict sweep
 #            over the feed's trains, the inserts) and COMMIT. Default mode (conflicts refuse).
 #   peer     a fresh database with postgis (CREATE EXTENSION postgis, not timed: the peer's SQL
