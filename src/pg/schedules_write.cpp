@@ -305,7 +305,9 @@ bool inserted_here(Oid relid, ItemPointer tid) {
     tuple.t_self = *tid;
     Buffer buffer;
     bool mine = false;
-    if (heap_fetch(referenced, SnapshotAny, &tuple, &buffer, false)) {
+    // Another table access method has no heap tuple header to ask: its rows are locked.
+    if (referenced->rd_tableam == GetHeapamTableAmRoutine() &&
+        heap_fetch(referenced, SnapshotAny, &tuple, &buffer, false)) {
         LockBuffer(buffer, BUFFER_LOCK_SHARE);
         mine = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple.t_data));
         LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
