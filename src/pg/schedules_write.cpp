@@ -299,8 +299,7 @@ int compare_keys(const void* a, const void* b, void* arg) {
 // Whether the row at `tid` of `relid` was inserted by this transaction (or one of its
 // subtransactions), by its tuple header: HeapTupleHeaderGetXmin is FrozenTransactionId for a
 // frozen row, whatever its raw xmin.
-bool inserted_here(Oid relid, ItemPointer tid) {
-    Relation referenced = table_open(relid, AccessShareLock);
+bool inserted_here(Relation referenced, ItemPointer tid) {
     HeapTupleData tuple;
     tuple.t_self = *tid;
     Buffer buffer;
@@ -313,7 +312,6 @@ bool inserted_here(Oid relid, ItemPointer tid) {
         LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
         ReleaseBuffer(buffer);
     }
-    table_close(referenced, AccessShareLock);
     return mine;
 }
 
@@ -350,10 +348,14 @@ void check_keys(Relation rel, const Target& target, const NewSchedules& rows) {
         // it after a wraparound); if one is not this transaction's, every key's row is locked.
         uint64 found = run_as_owner(key.owner, key.own_sql, key.nkeys, types, values);
         bool all_mine = true;
-        for (uint64 f = 0; f < found && all_mine; ++f) {
-            bool is_null;
-            const Datum tid = SPI_getbinval(SPI_tuptable->vals[f], SPI_tuptable->tupdesc, 1, &is_null);
-            all_mine = !is_null && inserted_here(key.referenced, reinterpret_cast<ItemPointer>(DatumGetPointer(tid)));
+        if (found > 0) {
+            Relation referenced = table_open(key.referenced, AccessShareLock);
+            for (uint64 f = 0; f < found && all_mine; ++f) {
+                bool is_null;
+                const Datum tid = SPI_getbinval(SPI_tuptable->vals[f], SPI_tuptable->tupdesc, 1, &is_null);
+                all_mine = !is_null && inserted_here(referenced, reinterpret_cast<ItemPointer>(DatumGetPointer(tid)));
+            }
+            table_close(referenced, AccessShareLock);
         }
         SPI_freetuptable(SPI_tuptable);
         if (!all_mine) {
