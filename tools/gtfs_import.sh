@@ -84,7 +84,7 @@ chmod go-rwx "$work"
 # ignored. Every staged row keeps its line in the file (the header being line 1).
 mkdir "$work/stage"
 python3 - "$feed" "$work/stage" "$json" "$strict" >"$work/load.sql" <<'PY'
-import csv, io, os, re, sys, zipfile
+import csv, io, lzma, os, re, sys, zipfile, zlib
 feed, stage, as_json, strict = sys.argv[1:5]
 strict = strict == "true"
 # The files and columns the loader reads (fixed names: nothing from the feed's header is ever
@@ -103,6 +103,13 @@ files = {
     "frequencies": ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"],
 }
 csv.field_size_limit(1 << 24)
+# A physical line longer than this is refused before it is read whole: a zip member of a few
+# hundred kilobytes can decompress to gigabytes without a line break (memory stays bounded by
+# this, not by the member's size).
+max_line = (1 << 24) + 2
+# What a member that cannot be decompressed raises (a corrupt deflate or lzma stream, a
+# truncated member, a bad CRC, an encrypted or unsupported member).
+unreadable = (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error, lzma.LZMAError)
 
 # The only path written into the script is the stage folder's (mktemp's name): refuse anything
 # that psql could read as more than a file name.
@@ -129,10 +136,16 @@ if os.path.isdir(feed):
 else:
     try:
         archive = zipfile.ZipFile(feed)
+        names = [m.filename for m in archive.infolist() if not m.is_dir()]
         members = {m.filename: m for m in archive.infolist() if not m.is_dir()}
     except (zipfile.BadZipFile, OSError, ValueError):
         sys.exit(f"gtfs_import: {feed} is not a readable zip file")
     prefix = stops_prefix(members)
+    # A name twice in the zip: which copy is the feed's depends on the tool that reads it (the
+    # importer would take the last, unzip the first): refused rather than guessed.
+    for name in files:
+        if names.count(prefix + name + ".txt") > 1:
+            sys.exit(f"gtfs_import: {name}.txt appears more than once in {feed}; nothing was loaded")
     def open_file(file):
         member = members.get(prefix + file)
         if member is None:
@@ -145,11 +158,25 @@ def literal(text):
 def refuse(message):
     sys.exit("gtfs_import: " + message + "; nothing was loaded")
 
-notices = []  # (file, line, kind, reason)
+# (file, line, kind, reason), written as they come (a feed of blank lines must not fill memory).
+notices_file = open(os.path.join(stage, "notices.csv"), "w", newline="", encoding="utf-8")
+notices = csv.writer(notices_file, lineterminator="\n")
 def notice(file, line, kind, reason):
     if strict:
         refuse(f"{file} line {line}: {reason} (--strict)")
-    notices.append((file, line, kind, reason))
+    notices.writerow((file, line, kind, reason))
+
+# The lines of `f`, each read with a bound (a line past max_line refuses the feed).
+def bounded_lines(f, file):
+    number = 0
+    while True:
+        line = f.readline(max_line)
+        if not line:
+            return
+        number += 1
+        if len(line) == max_line and not line.endswith(("\n", "\r")):
+            refuse(f"{file} line {number}: longer than {max_line - 2} characters")
+        yield line
 
 # pg_catalog first and nothing after it but pg_temp (never searched for functions and operators):
 # objects planted in public cannot run as the importing user; every name is qualified anyway.
@@ -159,7 +186,7 @@ for name, wanted in files.items():
     file = name + ".txt"
     try:
         source = open_file(file)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as e:
+    except unreadable as e:
         refuse(f"{file}: cannot be read from the zip ({e})")
     if source is None:
         continue
@@ -167,7 +194,7 @@ for name, wanted in files.items():
     header, end = None, 0
     try:
         with source as f, open(target, "w", newline="", encoding="utf-8") as g:
-            reader = csv.reader(f)
+            reader = csv.reader(bounded_lines(f, file))
             writer = csv.writer(g, lineterminator="\n")
             header, positions, end = None, None, 0
             for record in reader:
@@ -198,7 +225,7 @@ for name, wanted in files.items():
         refuse(f"{file}: not UTF-8 ({e.reason} at byte {e.start} of a line near line {end + 1})")
     except csv.Error as e:
         refuse(f"{file} line {end + 1}: {e}")
-    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as e:
+    except unreadable as e:
         refuse(f"{file}: cannot be read from the zip ({e})")
     if header is None or not any(header):
         continue
@@ -210,8 +237,7 @@ for name, wanted in files.items():
     columns = ", ".join(["line"] + [f'"{c}"' for c in present])
     out.append(f"\\copy {table} ({columns}) FROM {literal(target)} WITH (FORMAT csv)")
 # Notices of the reading (blank lines, short rows), for the loader's report.
-with open(os.path.join(stage, "notices.csv"), "w", newline="", encoding="utf-8") as g:
-    csv.writer(g, lineterminator="\n").writerows(notices)
+notices_file.close()
 out.append("CREATE TEMP TABLE pg_temp.gtfs_notices (file pg_catalog.text, line pg_catalog.int8, "
            "kind pg_catalog.text, reason pg_catalog.text) ON COMMIT DROP;")
 out.append(f"\\copy pg_temp.gtfs_notices FROM {literal(os.path.join(stage, 'notices.csv'))} WITH (FORMAT csv)")

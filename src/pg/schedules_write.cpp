@@ -22,6 +22,7 @@
 
 extern "C" {
 #include "access/heapam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -38,6 +39,8 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/snapmgr.h"
 #include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
 #include "parser/parse_coerce.h"
@@ -78,8 +81,9 @@ struct ForeignKey {
     Oid owner;             // whose identity the check runs with, as the foreign key's own check
     int nkeys;
     int column[INDEX_MAX_KEYS];  // NewSchedules' column of each key column
-    const char* own_sql;      // how many of the distinct keys have a row this transaction inserted
+    const char* own_sql;      // the rows of the distinct keys whose xmin is this transaction's id (ctid)
     const char* lock_sql;     // the others joined to their rows, locked FOR KEY SHARE
+    const char* lock_all_sql; // every distinct key joined to its row, locked FOR KEY SHARE
     const char* missing_sql;  // the first key without a row, as text
 };
 
@@ -157,19 +161,27 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
         // own trains and locations, unless it runs in a subtransaction) is invisible to every
         // other session until commit, so no other transaction can delete or change it: the lock
         // would only cost a WAL record. Every other row is locked, as the foreign key's check does.
+        // The xmin column is the raw one, kept when a row is frozen: after a wraparound an old
+        // row can carry this transaction's id, so the rows the test selects are confirmed by
+        // their tuple header (check_keys, inserted_here) and any that is not this transaction's
+        // has every key locked (lock_all_sql).
         static const char* const kMine =
             "x.xmin OPERATOR(pg_catalog.=) pg_catalog.xid(pg_catalog.pg_current_xact_id())";
         // The parameters are the batch's distinct keys (check_keys). Each key is looked up by
         // its own index probe (LATERAL, LIMIT 1: a subquery the planner keeps), as the foreign
         // key's check does: a hash join would read the whole referenced table for every batch.
         key->own_sql = psprintf(
-            "SELECT pg_catalog.count(*) FROM ROWS FROM (%s) AS k(%s) CROSS JOIN LATERAL "
-            "(SELECT FROM ONLY %s x WHERE %s AND %s LIMIT 1) AS f",
+            "SELECT f.ctid FROM ROWS FROM (%s) AS k(%s) CROSS JOIN LATERAL "
+            "(SELECT x.ctid FROM ONLY %s x WHERE %s AND %s LIMIT 1) AS f",
             arrays.data, names.data, table, join.data, kMine);
         key->lock_sql = psprintf(
             "SELECT 1 FROM ROWS FROM (%s) AS k(%s) CROSS JOIN LATERAL "
             "(SELECT FROM ONLY %s x WHERE %s AND NOT (%s) FOR KEY SHARE OF x) AS f",
             arrays.data, names.data, table, join.data, kMine);
+        key->lock_all_sql = psprintf(
+            "SELECT 1 FROM ROWS FROM (%s) AS k(%s) CROSS JOIN LATERAL "
+            "(SELECT FROM ONLY %s x WHERE %s FOR KEY SHARE OF x) AS f",
+            arrays.data, names.data, table, join.data);
         key->missing_sql = psprintf(
             "SELECT %s FROM ROWS FROM (%s) WITH ORDINALITY AS k(%s, ord) WHERE NOT EXISTS "
             "(SELECT FROM ONLY %s x WHERE %s) ORDER BY k.ord LIMIT 1",
@@ -284,6 +296,25 @@ int compare_keys(const void* a, const void* b, void* arg) {
     return 0;
 }
 
+// Whether the row at `tid` of `relid` was inserted by this transaction (or one of its
+// subtransactions), by its tuple header: HeapTupleHeaderGetXmin is FrozenTransactionId for a
+// frozen row, whatever its raw xmin.
+bool inserted_here(Relation referenced, ItemPointer tid) {
+    HeapTupleData tuple;
+    tuple.t_self = *tid;
+    Buffer buffer;
+    bool mine = false;
+    // Another table access method has no heap tuple header to ask: its rows are locked.
+    if (referenced->rd_tableam == GetHeapamTableAmRoutine() &&
+        heap_fetch(referenced, SnapshotAny, &tuple, &buffer, false)) {
+        LockBuffer(buffer, BUFFER_LOCK_SHARE);
+        mine = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple.t_data));
+        LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+        ReleaseBuffer(buffer);
+    }
+    return mine;
+}
+
 // The foreign keys of the batch: every distinct key must have its row, locked FOR KEY SHARE
 // unless this transaction inserted it; a key without a row raises the foreign key's error.
 void check_keys(Relation rel, const Target& target, const NewSchedules& rows) {
@@ -312,14 +343,25 @@ void check_keys(Relation rel, const Target& target, const NewSchedules& rows) {
             values[i] = PointerGetDatum(
                 construct_array(distinct_values, static_cast<int>(distinct), element, length, by_value, align));
         }
-        // Each must have its row: this transaction's own, or locked.
-        if (run_as_owner(key.owner, key.own_sql, key.nkeys, types, values) != 1)
-            elog(ERROR, "railway: could not count the keys");
-        bool is_null;
-        uint64 found = static_cast<uint64>(
-            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)));
+        // Each must have its row: this transaction's own, or locked. The rows whose raw xmin is
+        // this transaction's id are confirmed by their header (a frozen row's raw xmin may be
+        // it after a wraparound); if one is not this transaction's, every key's row is locked.
+        uint64 found = run_as_owner(key.owner, key.own_sql, key.nkeys, types, values);
+        bool all_mine = true;
+        if (found > 0) {
+            Relation referenced = table_open(key.referenced, AccessShareLock);
+            for (uint64 f = 0; f < found && all_mine; ++f) {
+                bool is_null;
+                const Datum tid = SPI_getbinval(SPI_tuptable->vals[f], SPI_tuptable->tupdesc, 1, &is_null);
+                all_mine = !is_null && inserted_here(referenced, reinterpret_cast<ItemPointer>(DatumGetPointer(tid)));
+            }
+            table_close(referenced, AccessShareLock);
+        }
         SPI_freetuptable(SPI_tuptable);
-        if (found < distinct) {
+        if (!all_mine) {
+            found = run_as_owner(key.owner, key.lock_all_sql, key.nkeys, types, values);
+            SPI_freetuptable(SPI_tuptable);
+        } else if (found < distinct) {
             found += run_as_owner(key.owner, key.lock_sql, key.nkeys, types, values);
             SPI_freetuptable(SPI_tuptable);
         }

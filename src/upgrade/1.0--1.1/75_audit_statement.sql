@@ -225,8 +225,13 @@ CREATE TRIGGER trains_audit_truncate BEFORE TRUNCATE ON railway.trains
 COMMENT ON TRIGGER trains_audit_truncate ON railway.trains IS 'Audit: every TRUNCATE, before it, with the image of each row it removes.';
 
 -- The history of one row as images (issues 12 and 15): the INSERT row of a schedule or a train
--- holds no image, so its image is taken from where it is, the old_row of the row's next change (UPDATE, DELETE or a
--- TRUNCATE's image) or, when nothing changed it since, the row as it is now.
+-- holds no image, so its image is taken from where it is: the old_row of the row's next change
+-- (UPDATE, DELETE or a TRUNCATE's image) when that change is logged under the same id and its
+-- old_row is that row (its id the row's); else, when nothing was logged for the id since, the row
+-- as it is now; else the row changed its id (an UPDATE of id is logged under the new id, and the
+-- next row under the old id is another row's, renumbered into it or inserted with it): the
+-- old_row of the first later UPDATE whose old_row has the id (a scan of the log after the INSERT,
+-- made only for renumbered rows).
 CREATE FUNCTION railway.audit_row_history(table_name text, row_id integer)
     RETURNS TABLE (audit_id bigint, changed_at timestamptz, changed_by text, operation text,
                    old_row jsonb, new_row jsonb)
@@ -234,14 +239,16 @@ CREATE FUNCTION railway.audit_row_history(table_name text, row_id integer)
     SET search_path = pg_catalog, pg_temp
 AS $function$
 SELECT a.id, a.changed_at, a.changed_by, a.operation, a.old_row,
-       CASE WHEN a.operation = 'INSERT' AND a.new_row IS NULL AND a.table_name = 'schedules'
-            THEN COALESCE(a.next_old_row,
-                          (SELECT to_jsonb(s) FROM railway.schedules s
-                           WHERE s.id = a.row_id AND a.is_last))
-            WHEN a.operation = 'INSERT' AND a.new_row IS NULL AND a.table_name = 'trains'
-            THEN COALESCE(a.next_old_row,
-                          (SELECT to_jsonb(t) FROM railway.trains t
-                           WHERE t.id = a.row_id AND a.is_last))
+       CASE WHEN a.operation = 'INSERT' AND a.new_row IS NULL AND a.table_name IN ('schedules', 'trains')
+            THEN COALESCE(CASE WHEN (a.next_old_row ->> 'id')::integer = a.row_id THEN a.next_old_row END,
+                          CASE WHEN NOT a.is_last THEN NULL
+                               WHEN a.table_name = 'schedules'
+                               THEN (SELECT to_jsonb(s) FROM railway.schedules s WHERE s.id = a.row_id)
+                               ELSE (SELECT to_jsonb(t) FROM railway.trains t WHERE t.id = a.row_id) END,
+                          (SELECT r.old_row FROM railway.audit_log r
+                           WHERE r.id > a.id AND r.table_name = a.table_name AND r.operation = 'UPDATE'
+                             AND r.row_id <> a.row_id AND (r.old_row ->> 'id')::integer = a.row_id
+                           ORDER BY r.id LIMIT 1))
             ELSE a.new_row END
 FROM (SELECT l.id, l.changed_at, l.changed_by, l.operation, l.table_name, l.row_id, l.old_row,
              l.new_row, lead(l.old_row) OVER w AS next_old_row, lead(l.id) OVER w IS NULL AS is_last
@@ -251,7 +258,7 @@ FROM (SELECT l.id, l.changed_at, l.changed_by, l.operation, l.table_name, l.row_
 ORDER BY a.id
 $function$;
 COMMENT ON FUNCTION railway.audit_row_history(text, integer) IS
-    'The audit rows of one row (table_name as in railway.audit_log, row_id its id), oldest first, with new_row filled in for the INSERT of a schedule or a train (recorded without image): the old_row of the row''s next change, or the row as it is now when nothing changed it since. For railway_admin.';
+    'The audit rows of one row (table_name as in railway.audit_log, row_id its id), oldest first, with new_row filled in for the INSERT of a schedule or a train (recorded without image): the old_row of the row''s next change, or the row as it is now when nothing changed it since, or, for a row whose id was changed, the old_row of the UPDATE that changed it. For railway_admin.';
 REVOKE ALL ON FUNCTION railway.audit_row_history(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION railway.audit_row_history(text, integer) TO railway_admin;
 
