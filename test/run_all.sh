@@ -27,7 +27,7 @@ record() {  # record <name> <passed> <failed>
 finish() {
     railway_cluster_stop
     [ ${#failures[@]} -gt 0 ] && printf 'FAILED: %s\n' "${failures[@]}"
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed (in $SECONDS s)"
     [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
     exit $?
 }
@@ -37,7 +37,7 @@ trap 'echo "interrupted" >&2; failed=$((failed + 1)); finish' INT TERM
 railway_install_prerequisites || { record prerequisites 0 1; finish; }
 
 # 1. Unit tests.
-railway_log "unit tests (src/core, GoogleTest)"
+railway_log "[${SECONDS} s] unit tests (src/core, GoogleTest)"
 unit_log=$(mktemp)
 if cmake -S . -B build/unit -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
    && cmake --build build/unit -j"$(nproc)" >"$unit_log" 2>&1; then
@@ -60,7 +60,7 @@ rm -f "$unit_log"
 fuzz_seconds=${RAILWAY_FUZZ_SECONDS:-20}
 fuzz_sources=(test/fuzz/*_fuzz.cpp)
 if [ "$fuzz_seconds" -gt 0 ] && [ -e "${fuzz_sources[0]}" ] && command -v clang++-14 >/dev/null; then
-    railway_log "fuzzing (libFuzzer, ${fuzz_seconds}s per target)"
+    railway_log "[${SECONDS} s] fuzzing (libFuzzer, ${fuzz_seconds}s per target)"
     if CXX=clang++-14 cmake -S . -B build/fuzz -DRAILWAY_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
        && cmake --build build/fuzz -j"$(nproc)" >build/fuzz.log 2>&1; then
         for src in "${fuzz_sources[@]}"; do
@@ -91,7 +91,7 @@ if ! railway_cluster_start -c max_connections=40 -c max_prepared_transactions=10
 fi
 
 # 4. pg_regress and isolation specs.
-railway_log "pg_regress and isolation specs"
+railway_log "[${SECONDS} s] pg_regress and isolation specs"
 rm -rf results regression.diffs regression.out test/isolation/output_iso
 regress_log=$(mktemp)
 make -s installcheck PG_CONFIG="$(railway_pg_config)" >"$regress_log" 2>&1
@@ -112,18 +112,19 @@ for script in test/integration/*.sh; do
     [ -e "$script" ] || continue
     name=$(basename "$script" .sh)
     log=$(mktemp)
+    started=$SECONDS
     if bash "$script" >"$log" 2>&1; then
-        echo "integration $name ... ok"
+        echo "integration $name ... ok ($((SECONDS - started)) s)"
         record "integration $name" 1 0
     else
-        echo "integration $name ... FAILED"; tail -n 40 "$log"
+        echo "integration $name ... FAILED ($((SECONDS - started)) s)"; tail -n 40 "$log"
         record "integration $name" 0 1
     fi
     rm -f "$log"
 done
 
 # 6. Security probes (test/security): each attack of README "Security" counts as one test.
-railway_log "security probes (test/security)"
+railway_log "[${SECONDS} s] security probes (test/security)"
 probe_log=$(mktemp)
 bash test/security/run.sh >"$probe_log" 2>&1
 cat "$probe_log"
@@ -134,7 +135,7 @@ record "security probes" "$ok" "$bad"
 rm -f "$probe_log"
 
 # 7. The application's stack as a client: each node test counts.
-railway_log "client test (Drizzle ORM over node-postgres)"
+railway_log "[${SECONDS} s] client test (Drizzle ORM over node-postgres)"
 client_log=$(mktemp)
 bash test/client/run.sh >"$client_log" 2>&1
 client_rc=$?
