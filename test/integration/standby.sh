@@ -23,7 +23,7 @@ dropdb --if-exists "$db"; createdb "$db"
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION railway CASCADE' \
     -c "INSERT INTO railway.locations (name, code) VALUES ('Vijayawada Junction', 'BZA')"
 
-railway_as_owner "$bin/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -D "$standby/data" -R -X stream
+railway_as_owner "$bin/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -D "$standby/data" -R -X stream --checkpoint=fast
 port=$(railway_free_port)
 # A hot standby needs these at least as high as on the primary (which may have them from its
 # command line rather than from the postgresql.conf that pg_basebackup copied).
