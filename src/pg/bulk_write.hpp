@@ -11,10 +11,19 @@ extern "C" {
 #include "access/tableam.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
+#include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
+#include "parser/parse_func.h"
 }
 
 namespace railway::pg {
+
+// The function railway.<name>(types), or InvalidOid: what a direct write checks a trigger's
+// function against (railway's own triggers are the ones it may skip or do itself).
+inline Oid railway_function_oid(const char* name, int nargs = 0, Oid* types = nullptr) {
+    List* qualified = list_make2(makeString(pstrdup("railway")), makeString(pstrdup(name)));
+    return LookupFuncName(qualified, nargs, types, true);
+}
 
 // table_multi_insert of slots[0..n) (one WAL record per page), then each row's index entries:
 // the unique and exclusion constraints check every row (23505, 23P01), as for an INSERT. The

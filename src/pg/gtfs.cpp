@@ -658,7 +658,6 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                                        TIMESTAMPOID, TIMESTAMPOID, TEXTOID, TEXTOID, TEXTOID,
                                        TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID};
         std::vector<Datum> columns[kColumns];
-        std::vector<std::string> keys;  // each row's pattern_key
         std::vector<uint8_t> masks;     // each row's running days (bit 0 Monday)
         // Whether every row of the batch is prevalidated (below): then it may be written directly.
         bool batch_prevalidated = true;
@@ -670,6 +669,47 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
         // The matching (see above) in C++, a hash map of waiting rows per pattern, rather than
         // sorts, window functions and a join in SQL. A row that comes back changed (a trigger of
         // the DBA's) matches nothing and gets no gtfs_trips row, as before.
+        // The batch by INSERT ... RETURNING, each returned id matched to its row by its pattern.
+        auto insert_batch = [&](size_t n, const auto& add) {
+            Datum values[kScheduleColumns];
+            for (int c = 0; c < kScheduleColumns; ++c) values[c] = build_array(columns[c], element[c]);
+            std::vector<std::pair<int32, std::string>> inserted;  // (id, pattern_key)
+            uint64 rows;
+            {
+                const PrevalidatedScope scope(&prevalidated);
+                rows = run_rows(insert_schedules, values, nullptr);
+            }
+            inserted.reserve(rows);
+            for (uint64 row = 0; row < rows; ++row) {
+                bool null[7];
+                Datum d[7];
+                for (int i = 0; i < 7; ++i) d[i] = spi_value(row, i + 1, &null[i]);
+                if (null[0] || null[1] || null[2] || null[3] || null[4] || null[5]) continue;
+                const std::string days(text_view(pg_guarded([&] { return DatumGetTextPP(d[4]); })));
+                inserted.emplace_back(DatumGetInt32(d[0]),
+                                      pattern_key(DatumGetInt32(d[1]), DatumGetTimestamp(d[2]), DatumGetTimestamp(d[3]),
+                                                  days, DatumGetTimestamp(d[5]),
+                                                  null[6] ? std::nullopt : std::optional<int64_t>(DatumGetTimestamp(d[6]))));
+            }
+            spi_free_result();
+            std::sort(inserted.begin(), inserted.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+            // The rows sent, by the same key (their running days as the text the INSERT casts).
+            std::unordered_map<std::string, std::deque<size_t>> waiting;
+            for (size_t i = 0; i < n; ++i) {
+                const std::string_view days = text_view(pg_guarded([&] { return DatumGetTextPP(columns[5][i]); }));
+                waiting[pattern_key(DatumGetInt32(columns[0][i]), DatumGetTimestamp(columns[3][i]),
+                                    DatumGetTimestamp(columns[4][i]), days, DatumGetTimestamp(columns[6][i]),
+                                    DatumGetTimestamp(columns[7][i]))]
+                    .push_back(i);
+            }
+            for (const auto& [id, key] : inserted) {
+                const auto at = waiting.find(key);
+                if (at == waiting.end() || at->second.empty()) continue;
+                add(at->second.front(), id);
+                at->second.pop_front();
+            }
+        };
         auto flush = [&] {
             if (columns[0].empty()) return;
             poll_interrupts();
@@ -692,7 +732,6 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                 });
                 NewSchedules rows{};
                 for (int c = 0; c < kScheduleColumns; ++c) rows.columns[c] = c == 5 ? days.data() : columns[c].data();
-                rows.null_end = nullptr;
                 rows.n = n;
                 direct = write_new_schedules(rows);
             }
@@ -700,38 +739,8 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                 for (size_t i = 0; i < n; ++i) add(i, (*direct)[i]);
                 direct_rows += n;
             } else {
-            Datum values[kScheduleColumns];
-            for (int c = 0; c < kScheduleColumns; ++c) values[c] = build_array(columns[c], element[c]);
-            std::vector<std::pair<int32, std::string>> inserted;  // (id, pattern_key)
-            uint64 rows;
-            {
-                const PrevalidatedScope scope(&prevalidated);
-                rows = run_rows(insert_schedules, values, nullptr);
-            }
-            inserted_rows += n;
-            inserted.reserve(rows);
-            for (uint64 row = 0; row < rows; ++row) {
-                bool null[7];
-                Datum d[7];
-                for (int i = 0; i < 7; ++i) d[i] = spi_value(row, i + 1, &null[i]);
-                if (null[0] || null[1] || null[2] || null[3] || null[4] || null[5]) continue;
-                const std::string days(text_view(pg_guarded([&] { return DatumGetTextPP(d[4]); })));
-                inserted.emplace_back(DatumGetInt32(d[0]),
-                                      pattern_key(DatumGetInt32(d[1]), DatumGetTimestamp(d[2]), DatumGetTimestamp(d[3]),
-                                                  days, DatumGetTimestamp(d[5]),
-                                                  null[6] ? std::nullopt : std::optional<int64_t>(DatumGetTimestamp(d[6]))));
-            }
-            spi_free_result();
-            std::sort(inserted.begin(), inserted.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
-            std::unordered_map<std::string, std::deque<size_t>> waiting;
-            for (size_t i = 0; i < n; ++i) waiting[keys[i]].push_back(i);
-            for (const auto& [id, key] : inserted) {
-                const auto at = waiting.find(key);
-                if (at == waiting.end() || at->second.empty()) continue;
-                add(at->second.front(), id);
-                at->second.pop_front();
-            }
+                insert_batch(n, add);
+                inserted_rows += n;
             }
             prevalidated.rows_per_train.clear();
             if (!trip_columns[0].empty()) {
@@ -743,7 +752,6 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                 run(insert_trips, trip_values, nullptr);
             }
             for (std::vector<Datum>& column : columns) column.clear();
-            keys.clear();
             masks.clear();
             batch_prevalidated = true;
         };
@@ -798,9 +806,6 @@ std::string insert_plan(const gtfs::Plan& plan, const std::string& feed, const s
                     check_schedule_rules(checked);  // the trigger's rules and errors
                     ++prevalidated.rows_per_train[train_id];
                 }
-                keys.push_back(pattern_key(train_id, midnight + pattern.departure_us,
-                                           midnight + pattern.departure_us + pattern.duration_us, days_text, midnight,
-                                           last));
                 if (columns[0].size() >= kInsertBatch) flush();
                 ++schedules;
                 first_day = std::min(first_day, pattern.first_day);

@@ -71,11 +71,6 @@ struct Target {
     Oid relid;
 };
 
-Oid function_oid(const char* name) {
-    List* qualified = list_make2(makeString(pstrdup("railway")), makeString(pstrdup(name)));
-    return LookupFuncName(qualified, 0, nullptr, true);
-}
-
 // Whether an AFTER INSERT trigger's WHEN is runs_audit_insert's, NEW.kind = 'extra', which
 // plan_runs' rows (all 'planned') never meet. Another WHEN on railway.audit_run_trigger() (a
 // DBA's "audit these runs too") must see the rows. kind: the partition's attnum of kind.
@@ -208,8 +203,8 @@ int64 write_planned_runs(const PlannedRuns& runs) {
     // only: the INSERT says which), row-level security (its policies would have to run).
     if (pg_class_aclcheck(root_oid, GetUserId(), ACL_INSERT) != ACLCHECK_OK) return -1;
     if (check_enable_rls(root_oid, InvalidOid, true) == RLS_ENABLED) return -1;
-    const Oid validate_fn = function_oid("validate_run_trigger");
-    const Oid audit_fn = function_oid("audit_run_trigger");
+    const Oid validate_fn = railway_function_oid("validate_run_trigger");
+    const Oid audit_fn = railway_function_oid("audit_run_trigger");
     if (!OidIsValid(validate_fn) || !OidIsValid(audit_fn)) return -1;
 
     Relation root = table_open(root_oid, RowExclusiveLock);

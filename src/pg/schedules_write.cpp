@@ -70,7 +70,6 @@ const char* const kNewScheduleColumns[NewSchedules::kColumns] = {
 namespace {
 
 constexpr int kSlots = 1000;  // rows per table_multi_insert, as COPY buffers
-constexpr int kEndColumn = 7;  // effective_end_date, the one column that may be NULL
 const Oid kColumnTypes[NewSchedules::kColumns] = {INT4OID,      INT4OID,      INT4OID,      TIMESTAMPOID, TIMESTAMPOID,
                                                   BOOLARRAYOID, TIMESTAMPOID, TIMESTAMPOID, TEXTOID};
 
@@ -96,11 +95,6 @@ struct Target {
     bool audit;  // schedules_audit_insert fires
 };
 
-Oid railway_function(const char* name, int nargs, Oid* types) {
-    List* qualified = list_make2(makeString(pstrdup("railway")), makeString(pstrdup(name)));
-    return LookupFuncName(qualified, nargs, types, true);
-}
-
 // Whether an enabled trigger fires in this session (session_replication_role is not replica:
 // checked by the caller), as the executor decides.
 bool fires(const Trigger& t) { return t.tgenabled == TRIGGER_FIRES_ON_ORIGIN || t.tgenabled == TRIGGER_FIRES_ALWAYS; }
@@ -113,7 +107,7 @@ int provided_column(const char* name) {
 }
 
 // Fills `key` for the foreign key `constraint` of `rel` when this write can check it: every key
-// column one of NewSchedules' (never NULL: not effective_end_date), int4 or text on both sides
+// column one of NewSchedules' (never NULL), int4 or text on both sides
 // with the types' own equality (text in the default collation), the referenced table a plain one.
 bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey* key) {
     ListCell* cell;
@@ -139,7 +133,7 @@ bool describe_key(Relation rel, const Target& target, Oid constraint, ForeignKey
             int column = -1;
             for (int c = 0; c < NewSchedules::kColumns; ++c)
                 if (target.attnum[c] == info->conkey[i]) column = c;
-            if (column < 0 || column == kEndColumn) return false;
+            if (column < 0) return false;
             key->column[i] = column;
             Oid type, collation;
             int32 typmod;
@@ -226,8 +220,8 @@ bool inspect(Relation rel, Target* target) {
         if (!immediate) return false;
     }
     // The INSERT triggers that fire: railway's own only.
-    const Oid validate_fn = railway_function("validate_schedule_trigger", 0, nullptr);
-    const Oid audit_fn = railway_function("audit_trigger", 0, nullptr);
+    const Oid validate_fn = railway_function_oid("validate_schedule_trigger");
+    const Oid audit_fn = railway_function_oid("audit_trigger");
     target->nkeys = 0;
     target->audit = false;
     if (rel->trigdesc == nullptr) return true;
@@ -441,9 +435,8 @@ void write_rows(Relation rel, const Target& target, const NewSchedules& rows, in
             }
             for (int c = 0; c < NewSchedules::kColumns; ++c) {
                 const int a = target.attnum[c] - 1;
-                const bool is_null = c == kEndColumn && rows.null_end != nullptr && rows.null_end[r];
-                slot->tts_values[a] = is_null ? 0 : rows.columns[c][r];
-                slot->tts_isnull[a] = is_null;
+                slot->tts_values[a] = rows.columns[c][r];
+                slot->tts_isnull[a] = false;
             }
             ExecStoreVirtualTuple(slot);
             // A CHECK constraint may read tableoid (the one system column it may name): the
@@ -468,7 +461,7 @@ bool write_guarded(Oid relid, const NewSchedules& rows, int32* ids) {
     // Checked with the table locked, as the INSERT's executor checks them.
     if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) return false;
     Oid audit_types[2] = {TEXTOID, INT4ARRAYOID};
-    const Oid audit_rows_fn = railway_function("audit_inserted_rows", 2, audit_types);
+    const Oid audit_rows_fn = railway_function_oid("audit_inserted_rows", 2, audit_types);
     if (!OidIsValid(audit_rows_fn)) return false;
     Relation rel = table_open(relid, RowExclusiveLock);
     Target target;

@@ -14,12 +14,10 @@ namespace railway::pg {
 
 // New schedules, column by column, n rows each: train_id, departure_location_id,
 // arrival_location_id (int4), scheduled_departure, scheduled_arrival (timestamp), running_days
-// (bool[]), effective_start_date, effective_end_date (timestamp, the end may be NULL: null_end),
-// train_kind (text). Every other column gets its default, as in an INSERT naming these nine.
+// (bool[]), effective_start_date, effective_end_date (timestamp), train_kind (text); none NULL. Every other column gets its default, as in an INSERT naming these nine.
 struct NewSchedules {
     static constexpr int kColumns = 9;
     const Datum* columns[kColumns];
-    const bool* null_end;  // effective_end_date is NULL (nullptr: never)
     size_t n;
 };
 
